@@ -1,0 +1,283 @@
+package tmpl
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"path"
+	"sort"
+	"strings"
+
+	"github.com/BurntSushi/toml"
+)
+
+// Problem is one thing wrong with a template, at a position when it has one.
+// Its message never holds a secret value.
+type Problem struct {
+	File      string
+	Line, Col int // 1-based; 0 when the problem is the whole file
+	Msg       string
+}
+
+func (p Problem) String() string {
+	if p.Line == 0 {
+		return p.File + ": " + p.Msg
+	}
+	return fmt.Sprintf("%s:%d:%d: %s", p.File, p.Line, p.Col, p.Msg)
+}
+
+// Problems is every problem found in one rendering, in file order.
+type Problems []Problem
+
+func (ps Problems) Error() string {
+	lines := make([]string, len(ps))
+	for i, p := range ps {
+		lines[i] = p.String()
+	}
+	return strings.Join(lines, "\n")
+}
+
+// A span is a part of a template that rendering replaces: a placeholder, or
+// the backslash of an escaped one (with an empty replacement).
+type span struct {
+	start, end int
+	line, col  int
+	path       Path   // nil for an escape
+	filter     string // as written; empty for the file's default
+}
+
+// Template is a parsed template file.
+type Template struct {
+	Name     string // path relative to the template root, for messages and the default filter
+	src      []byte
+	spans    []span
+	problems Problems
+}
+
+const (
+	openTag   = "{{"
+	closeTag  = "}}"
+	namespace = "secrets."
+)
+
+// Parse scans src for placeholders. A placeholder is a tag {{ secrets.PATH }}
+// or {{ secrets.PATH | FILTER }}, with optional spaces; any other {{ ... }} is
+// left alone byte for byte. A backslash right before the braces, as in
+// \{{secrets.x}}, writes the tag literally and drops the backslash.
+//
+// Syntax problems are kept and reported by Render, together with the rest.
+func Parse(name string, src []byte) *Template {
+	t := &Template{Name: name, src: src}
+	line, lineStart := 1, 0
+	advance := func(to int) { // keep line and lineStart current up to offset to
+		for {
+			nl := bytes.IndexByte(src[lineStart:to], '\n')
+			if nl < 0 {
+				return
+			}
+			line++
+			lineStart += nl + 1
+		}
+	}
+	for i := 0; ; {
+		n := bytes.Index(src[i:], []byte(openTag))
+		if n < 0 {
+			break
+		}
+		start := i + n
+		advance(start)
+		body := start + len(openTag)
+		if !isPlaceholder(src[body:]) {
+			i = start + 1
+			continue
+		}
+		col := start - lineStart + 1
+		if start > 0 && src[start-1] == '\\' {
+			t.spans = append(t.spans, span{start: start - 1, end: start, line: line, col: col - 1})
+			i = body
+			continue
+		}
+		end, ok := findClose(src, body)
+		if !ok {
+			t.problem(line, col, "unterminated placeholder (no }} on the same line)")
+			i = body
+			continue
+		}
+		p, filter, err := parseTag(string(src[body:end]))
+		if err != nil {
+			t.problem(line, col, err.Error())
+		} else {
+			t.spans = append(t.spans, span{start: start, end: end + len(closeTag), line: line, col: col, path: p, filter: filter})
+		}
+		i = end + len(closeTag)
+	}
+	return t
+}
+
+func (t *Template) problem(line, col int, msg string) {
+	t.problems = append(t.problems, Problem{File: t.Name, Line: line, Col: col, Msg: msg})
+}
+
+// isPlaceholder reports whether the text after "{{" starts a placeholder:
+// optional blanks, then "secrets.".
+func isPlaceholder(rest []byte) bool {
+	rest = bytes.TrimLeft(rest, " \t")
+	return bytes.HasPrefix(rest, []byte(namespace))
+}
+
+// findClose returns the offset of the "}}" that closes the tag whose body
+// starts at from, skipping quoted keys; it does not look past the line.
+func findClose(src []byte, from int) (int, bool) {
+	quoted := false
+	for i := from; i < len(src); i++ {
+		switch c := src[i]; {
+		case c == '\n':
+			return 0, false
+		case c == '"':
+			quoted = !quoted
+		case !quoted && c == '}' && i+1 < len(src) && src[i+1] == '}':
+			return i, true
+		}
+	}
+	return 0, false
+}
+
+// parseTag parses the text between the braces of a placeholder.
+func parseTag(body string) (Path, string, error) {
+	body = strings.Trim(body, " \t")
+	body = strings.TrimPrefix(body, namespace)
+	expr, filter := body, ""
+	if bar := lastUnquoted(body, '|'); bar >= 0 {
+		expr, filter = body[:bar], strings.Trim(body[bar+1:], " \t")
+		if !isFilter(filter) {
+			return nil, "", fmt.Errorf("unknown filter %q (filters: %s)", filter, strings.Join(Filters, ", "))
+		}
+	}
+	expr = strings.TrimRight(expr, " \t")
+	p, err := ParsePath(expr)
+	if err != nil {
+		return nil, "", fmt.Errorf("%s in %q", err, namespace+expr)
+	}
+	return p, filter, nil
+}
+
+func lastUnquoted(s string, c byte) int {
+	quoted, at := false, -1
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '"':
+			quoted = !quoted
+		case c:
+			if !quoted {
+				at = i
+			}
+		}
+	}
+	return at
+}
+
+// NeedsSecrets reports whether the template has a placeholder, and so
+// cannot be rendered without the secrets file.
+func (t *Template) NeedsSecrets() bool {
+	for _, s := range t.spans {
+		if s.path != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// IsTemplate reports whether the file has anything for Render to do: a
+// placeholder, an escaped one, or a problem to report.
+func (t *Template) IsTemplate() bool {
+	return len(t.spans) > 0 || len(t.problems) > 0
+}
+
+// Render replaces every placeholder with its value, escaped by its filter,
+// and returns the result. Every problem is reported, not just the first; used
+// collects the paths the template refers to. secrets may be nil when the
+// template needs none.
+func (t *Template) Render(secrets *Secrets, used map[string]bool) ([]byte, Problems) {
+	problems := append(Problems(nil), t.problems...)
+	var out bytes.Buffer
+	out.Grow(len(t.src) + 64*len(t.spans))
+	last := 0
+	for _, s := range t.spans {
+		out.Write(t.src[last:s.start])
+		last = s.end
+		if s.path == nil {
+			continue
+		}
+		if used != nil {
+			used[s.path.String()] = true
+		}
+		value, err := lookup(secrets, s.path)
+		if err == nil {
+			filter := s.filter
+			if filter == "" {
+				filter = DefaultFilter(t.Name)
+			}
+			value, err = Escape(filter, value)
+			if err != nil {
+				err = fmt.Errorf("%s %w", s.path, err)
+			}
+		}
+		if err != nil {
+			problems = append(problems, Problem{File: t.Name, Line: s.line, Col: s.col, Msg: err.Error()})
+			continue
+		}
+		out.WriteString(value)
+	}
+	out.Write(t.src[last:])
+	if len(problems) > 0 {
+		sort.SliceStable(problems, func(i, j int) bool {
+			a, b := problems[i], problems[j]
+			return a.Line < b.Line || a.Line == b.Line && a.Col < b.Col
+		})
+		wipe(out.Bytes())
+		return nil, problems
+	}
+	rendered := out.Bytes()
+	if msg := checkFormat(t.Name, t.src, rendered); msg != "" {
+		wipe(rendered)
+		return nil, Problems{{File: t.Name, Msg: msg}}
+	}
+	return rendered, nil
+}
+
+func lookup(secrets *Secrets, p Path) (string, error) {
+	if secrets == nil {
+		return "", &LookupError{Path: p, Msg: p.String() + ": not found (no secrets were loaded)"}
+	}
+	return secrets.Lookup(p)
+}
+
+// checkFormat makes sure rendering did not break a file that was valid JSON
+// or TOML before. The message names the format, never the content.
+func checkFormat(name string, before, after []byte) string {
+	switch strings.ToLower(path.Ext(name)) {
+	case ".json":
+		if json.Valid(before) && !json.Valid(after) {
+			return "not valid JSON after rendering (a value was inserted without json escaping)"
+		}
+	case ".toml":
+		var v map[string]any
+		if _, err := toml.Decode(string(before), &v); err != nil {
+			return ""
+		}
+		if _, err := toml.Decode(string(after), &v); err != nil {
+			var pe toml.ParseError
+			line := 0
+			if errors.As(err, &pe) {
+				line = pe.Position.Line
+			}
+			return fmt.Sprintf("not valid TOML after rendering, at line %d (a value was inserted without toml escaping)", line)
+		}
+	}
+	return ""
+}
+
+// wipe overwrites b, so that a rendering that is thrown away does not leave
+// its secrets in the heap any longer than the garbage collector does.
+func wipe(b []byte) { clear(b) }

@@ -1,0 +1,149 @@
+package tmpl
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func write(t *testing.T, path, content string, mode os.FileMode) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(content), mode); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// symlinkJoinLike builds a root the way Nix's symlinkJoin does: real
+// directories whose entries are symlinks into other trees.
+func symlinkJoinLike(t *testing.T) (root string) {
+	dir := t.TempDir()
+	a := filepath.Join(dir, "store-a")
+	write(t, filepath.Join(a, "claude/settings.json"), `{"key": "{{secrets.mcp.key}}"}`, 0o444)
+	write(t, filepath.Join(a, "claude/CLAUDE.md"), "no placeholders here {{ .Go }}\n", 0o444)
+	write(t, filepath.Join(a, "bin/hook.sh"), "#!/bin/sh\nTOKEN={{secrets.mcp.key|shell}}\n", 0o555)
+	write(t, filepath.Join(a, "blob.bin"), "\x00{{secrets.mcp.key}}", 0o444)
+	b := filepath.Join(dir, "store-b")
+	write(t, filepath.Join(b, "git/config"), "[user]\n\tname = x\n", 0o444)
+	write(t, filepath.Join(b, "git/escaped"), `\{{secrets.x}}`, 0o444)
+	root = filepath.Join(dir, "root")
+	os.MkdirAll(filepath.Join(root, "claude"), 0o755)
+	must(t, os.Symlink(filepath.Join(a, "claude/settings.json"), filepath.Join(root, "claude/settings.json")))
+	must(t, os.Symlink(filepath.Join(a, "claude/CLAUDE.md"), filepath.Join(root, "claude/CLAUDE.md")))
+	must(t, os.Symlink(filepath.Join(a, "bin"), filepath.Join(root, "bin")))
+	must(t, os.Symlink(filepath.Join(a, "blob.bin"), filepath.Join(root, "blob.bin")))
+	must(t, os.Symlink(filepath.Join(b, "git"), filepath.Join(root, "git")))
+	must(t, os.Symlink("/nonexistent/target", filepath.Join(root, "dangling")))
+	// The root itself is reached through a symlink too.
+	link := filepath.Join(dir, "root-link")
+	must(t, os.Symlink(root, link))
+	return link
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestLoadAndRenderTree(t *testing.T) {
+	root := symlinkJoinLike(t)
+	tree, err := Load(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"bin", "claude", "git"}; !reflect.DeepEqual(tree.Dirs, want) {
+		t.Errorf("Dirs = %v, want %v", tree.Dirs, want)
+	}
+	var names []string
+	for _, f := range tree.Templates {
+		names = append(names, f.Name)
+	}
+	if want := []string{"bin/hook.sh", "claude/settings.json", "git/escaped"}; !reflect.DeepEqual(names, want) {
+		t.Errorf("Templates = %v, want %v", names, want)
+	}
+	var plain []string
+	for _, p := range tree.Plain {
+		plain = append(plain, p.Name+"="+strings.TrimPrefix(p.Source, root+"/"))
+	}
+	if want := []string{"blob.bin=blob.bin", "claude/CLAUDE.md=claude/CLAUDE.md", "dangling=dangling", "git/config=git/config"}; !reflect.DeepEqual(plain, want) {
+		t.Errorf("Plain = %v, want %v", plain, want)
+	}
+	if !tree.NeedsSecrets() {
+		t.Error("NeedsSecrets = false")
+	}
+	res, err := tree.Render(mustSecrets(t, "[mcp]\nkey = \"it's\"\nunused = 1\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, f := range res.Files {
+		got[f.Name] = f.Mode.String() + " " + string(f.Data)
+	}
+	want := map[string]string{
+		"bin/hook.sh":          "-r-xr-xr-x #!/bin/sh\nTOKEN='it'\\''s'\n",
+		"claude/settings.json": `-r--r--r-- {"key": "it's"}`,
+		"git/escaped":          `-r--r--r-- {{secrets.x}}`,
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("rendered %q\nwant %q", got, want)
+	}
+	if res.Placeholders != 2 || len(res.Unused(mustSecrets(t, "[mcp]\nkey = \"\"\nunused = 1\n"))) != 1 {
+		t.Errorf("Placeholders = %d, Used = %v", res.Placeholders, res.Used)
+	}
+}
+
+func TestTreeWithoutPlaceholdersNeedsNoSecrets(t *testing.T) {
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "a.json"), `{"a": "{{ not.secrets }}"}`, 0o644)
+	write(t, filepath.Join(dir, "b/c.txt"), `\{{secrets.literal}}`, 0o644)
+	tree, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tree.NeedsSecrets() {
+		t.Fatal("NeedsSecrets = true")
+	}
+	res, err := tree.Render(nil)
+	if err != nil || len(res.Files) != 1 || string(res.Files[0].Data) != "{{secrets.literal}}" {
+		t.Errorf("Render(nil) = %+v, %v", res, err)
+	}
+}
+
+func TestTreeProblemsFromAllFiles(t *testing.T) {
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "a.json"), "{\n \"a\": \"{{secrets.nope}}\"}", 0o644)
+	write(t, filepath.Join(dir, "b/c.toml"), "x = \"{{secrets.k|bad}}\"\n", 0o644)
+	tree, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = tree.Render(mustSecrets(t, "k = \"sk-SECRET\"\n"))
+	want := "a.json:2:8: secrets.nope: not found\nb/c.toml:1:6: unknown filter \"bad\" (filters: json, toml, yaml, shell, base64, raw)"
+	if err == nil || err.Error() != want {
+		t.Errorf("got %v\nwant %s", err, want)
+	}
+}
+
+func TestLoadErrors(t *testing.T) {
+	dir := t.TempDir()
+	loop := filepath.Join(dir, "loop")
+	os.MkdirAll(filepath.Join(loop, "sub"), 0o755)
+	must(t, os.Symlink("..", filepath.Join(loop, "sub", "up")))
+	if _, err := Load(loop); err == nil || !strings.Contains(err.Error(), "symlink loop at sub/up") {
+		t.Errorf("loop: %v", err)
+	}
+	if _, err := Load(filepath.Join(dir, "missing")); err == nil || !strings.Contains(err.Error(), "no such file or directory") {
+		t.Errorf("missing root: %v", err)
+	}
+	file := filepath.Join(dir, "file")
+	write(t, file, "x", 0o644)
+	if _, err := Load(file); err == nil || !strings.Contains(err.Error(), "is not a directory") {
+		t.Errorf("file root: %v", err)
+	}
+}
