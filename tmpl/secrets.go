@@ -88,7 +88,6 @@ func (s *Secrets) Lookup(p Path) (string, error) {
 	}
 }
 
-
 func describe(v any) string {
 	switch v.(type) {
 	case string:
