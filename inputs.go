@@ -1,0 +1,189 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"rigup-exec/crypto"
+	"rigup-exec/tmpl"
+)
+
+const secretsFileName = "rigup.secrets.toml.age"
+
+// loadTree scans the template root given by --templates or RIGUP_TEMPLATES.
+func (c *CLI) loadTree() (*tmpl.Tree, error) {
+	if c.Templates == "" {
+		return nil, hint(errors.New("no template root given"), "pass --templates DIR or set RIGUP_TEMPLATES")
+	}
+	return tmpl.Load(expandHome(c.Templates))
+}
+
+// secretsPath finds the secrets file: --secrets or RIGUP_SECRETS_FILE, else
+// the one in $RIG_PROJECT_ROOT, else the nearest one walking up from the
+// working directory.
+func (c *CLI) secretsPath() (string, error) {
+	if c.Secrets != "" {
+		return expandHome(c.Secrets), nil
+	}
+	if root := os.Getenv("RIG_PROJECT_ROOT"); root != "" {
+		return filepath.Join(expandHome(root), secretsFileName), nil
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for dir := wd; ; dir = filepath.Dir(dir) {
+		p := filepath.Join(dir, secretsFileName)
+		if _, err := os.Stat(p); err == nil {
+			return p, nil
+		}
+		if dir == filepath.Dir(dir) {
+			break
+		}
+	}
+	return "", hint(fmt.Errorf("no %s in %s or any directory above it", secretsFileName, display(wd)),
+		"pass --secrets FILE, set RIGUP_SECRETS_FILE, or run from the project")
+}
+
+// identityPaths returns the keys to try: --identity, else AGE_IDENTITY, else
+// whichever of ~/.ssh/id_ed25519 and ~/.ssh/id_rsa exist.
+func (c *CLI) identityPaths() ([]string, error) {
+	var paths []string
+	if len(c.Identity) > 0 {
+		paths = c.Identity
+	} else if env := os.Getenv("AGE_IDENTITY"); env != "" {
+		for _, p := range filepath.SplitList(env) {
+			if p != "" {
+				paths = append(paths, p)
+			}
+		}
+	}
+	if len(paths) > 0 {
+		for i, p := range paths {
+			paths[i] = expandHome(p)
+		}
+		return paths, nil
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return nil, hint(errors.New("no home directory to find SSH keys in"), "pass one with --identity")
+	}
+	defaults := []string{filepath.Join(home, ".ssh", "id_ed25519"), filepath.Join(home, ".ssh", "id_rsa")}
+	for _, p := range defaults {
+		if _, err := os.Stat(p); err == nil {
+			paths = append(paths, p)
+		}
+	}
+	if len(paths) == 0 {
+		return nil, hint(fmt.Errorf("no SSH key found (looked for %s and %s)", display(defaults[0]), display(defaults[1])),
+			"pass one with --identity, or create one with ssh-keygen -t ed25519")
+	}
+	return paths, nil
+}
+
+// loadSecrets finds, decrypts and decodes the secrets file. The plaintext is
+// wiped once decoded.
+func (c *CLI) loadSecrets(ui *ui) (*tmpl.Secrets, error) {
+	path, err := c.secretsPath()
+	if err != nil {
+		return nil, err
+	}
+	name := display(path)
+	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, hint(fmt.Errorf("secrets file %s does not exist", name),
+			"pass --secrets FILE, or set RIGUP_SECRETS_FILE or RIG_PROJECT_ROOT")
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	keyPaths, err := c.identityPaths()
+	if err != nil {
+		return nil, err
+	}
+	var keys []*crypto.Key
+	for _, p := range keyPaths {
+		k, err := crypto.LoadKey(p, display(p), ui.askPassphrase)
+		if err != nil {
+			return nil, keyError(err, p)
+		}
+		keys = append(keys, k)
+	}
+	plain, err := crypto.Decrypt(f, name, keys)
+	if err != nil {
+		return nil, decryptError(err, keyPaths)
+	}
+	defer clear(plain)
+	secrets, err := tmpl.ParseSecrets(plain)
+	if err != nil {
+		return nil, hint(fmt.Errorf("%s: %w", name, err), "fix it with rigup-exec secrets edit")
+	}
+	return secrets, nil
+}
+
+func keyError(err error, path string) error {
+	var perm *crypto.PermissionError
+	var unsupported *crypto.UnsupportedKeyError
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return hint(fmt.Errorf("SSH key %s does not exist", display(path)), "pass the right key with --identity")
+	case errors.As(err, &perm):
+		return hint(err, "chmod 600 "+display(path))
+	case errors.As(err, &unsupported):
+		return hint(err, "use an ssh-ed25519 or ssh-rsa key file; age cannot use ssh-agent or hardware keys")
+	case errors.Is(err, fs.ErrPermission):
+		return fmt.Errorf("cannot read SSH key %s: permission denied", display(path))
+	}
+	return err
+}
+
+func decryptError(err error, keyPaths []string) error {
+	var noMatch *crypto.NoMatchError
+	if errors.As(err, &noMatch) {
+		pubs := make([]string, len(keyPaths))
+		for i, p := range keyPaths {
+			pubs[i] = display(p) + ".pub"
+		}
+		return hint(err,
+			fmt.Sprintf("ask someone who can decrypt it to add your public key (%s) to its recipients", strings.Join(pubs, " or ")),
+			"or pass the right key with --identity")
+	}
+	if errors.Is(err, errNoPrompt) {
+		return hint(err, "run it in a terminal, or set SSH_ASKPASS to a program that prints the passphrase (with SSH_ASKPASS_REQUIRE=force when there is no display)")
+	}
+	return err
+}
+
+// expandHome replaces a leading ~/ with the home directory ($HOME, unlike
+// kong's expansion, which reads the password database).
+func expandHome(p string) string {
+	if p == "~" || strings.HasPrefix(p, "~/") {
+		if home, err := os.UserHomeDir(); err == nil {
+			return filepath.Join(home, p[1:])
+		}
+	}
+	return p
+}
+
+// display shortens a path for messages: relative to the working directory
+// when inside it (unless that is the home directory), else with ~ for the
+// home directory.
+func display(p string) string {
+	home, _ := os.UserHomeDir()
+	if wd, err := os.Getwd(); err == nil && wd != home {
+		if rel, err := filepath.Rel(wd, p); err == nil && filepath.IsAbs(p) && !strings.HasPrefix(rel, "..") {
+			return rel
+		}
+	}
+	if home != "" && home != "/" {
+		if rest, ok := strings.CutPrefix(p, home+"/"); ok {
+			return "~/" + rest
+		}
+	}
+	return p
+}

@@ -1,0 +1,137 @@
+// Command rigup-exec gives a rig's tools their secrets: it decrypts the
+// project's rigup.secrets.toml.age with the user's SSH key, renders the rig's
+// config templates into a private directory in RAM, and runs a command with
+// XDG_CONFIG_HOME pointing there.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime/debug"
+	"strings"
+
+	"github.com/alecthomas/kong"
+)
+
+// exitFailure is the status of rigup-exec's own failures, usage errors
+// included, so that the statuses below it belong to the child.
+const exitFailure = 125
+
+// CLI is the command-line grammar. Flags before the command apply to all.
+type CLI struct {
+	Templates string   `short:"t" env:"RIGUP_TEMPLATES" placeholder:"DIR" help:"Template root, usually a Nix store path."`
+	Secrets   string   `short:"s" env:"RIGUP_SECRETS_FILE" placeholder:"FILE" help:"Encrypted secrets file (default: rigup.secrets.toml.age in $$RIG_PROJECT_ROOT, or the nearest one up from here)."`
+	Identity  []string `short:"i" sep:"none" placeholder:"KEY" help:"SSH private key, repeatable (default: $$AGE_IDENTITY, a colon-separated list, else ~/.ssh/id_ed25519 and ~/.ssh/id_rsa)."`
+
+	Run     runCmd     `cmd:"" default:"withargs" help:"Run COMMAND with its configs rendered (the default: rigup-exec [flags] -- COMMAND [ARG...])."`
+	Check   checkCmd   `cmd:"" help:"Decrypt and render every template in memory, and report problems and unused secrets."`
+	Version versionCmd `cmd:"" help:"Print the version."`
+}
+
+func main() {
+	os.Exit(Main(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// exitKong carries an exit status out of kong, which calls its exit
+// function after printing help.
+type exitKong int
+
+// Main runs rigup-exec and returns its exit status.
+func Main(args []string, stdout, stderr io.Writer) (status int) {
+	ui := &ui{stdout: stdout, stderr: stderr}
+	defer func() {
+		if r := recover(); r != nil {
+			code, ok := r.(exitKong)
+			if !ok {
+				panic(r)
+			}
+			status = int(code)
+			if status != 0 {
+				status = exitFailure
+			}
+		}
+	}()
+	var cli CLI
+	ctx, err := parse(&cli, args, stdout, stderr)
+	if err != nil {
+		ui.errorf("%s", lowerFirst(err.Error()))
+		ui.hintf("rigup-exec --help shows the usage")
+		return exitFailure
+	}
+	return ui.report(ctx.Run(&cli, ui))
+}
+
+// parse parses args into cli. A leading "--" always means "run": kong would
+// otherwise still match the word after it against command names, so that
+// rigup-exec -- check would run the check command.
+func parse(cli *CLI, args []string, stdout, stderr io.Writer) (*kong.Context, error) {
+	k, err := kong.New(cli,
+		kong.Name("rigup-exec"),
+		kong.Description("Render a rig's config templates with its secrets into a private directory in RAM, and run a command with XDG_CONFIG_HOME pointing there."),
+		kong.Writers(stdout, stderr),
+		kong.Exit(func(code int) { panic(exitKong(code)) }),
+	)
+	if err != nil {
+		return nil, err
+	}
+	if len(args) == 0 {
+		return nil, errors.New("no command to run")
+	}
+	return k.Parse(routeDashDash(k, args))
+}
+
+// routeDashDash inserts the run command before a "--" that comes before any
+// positional argument. The flags that take a value are read from the
+// grammar, so that in -s -- -- x the first "--" is the value of -s.
+func routeDashDash(k *kong.Kong, args []string) []string {
+	takesValue := map[string]bool{}
+	for _, f := range k.Model.Flags {
+		if !f.IsBool() && !f.IsCounter() {
+			takesValue["--"+f.Name] = true
+			if f.Short != 0 {
+				takesValue["-"+string(f.Short)] = true
+			}
+		}
+	}
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "--":
+			return append(append(append([]string{}, args[:i]...), "run"), args[i:]...)
+		case takesValue[a]:
+			i++ // skip the flag's value
+		case strings.HasPrefix(a, "-") && len(a) > 1:
+			// a flag with its value attached, a boolean flag, or an
+			// unknown flag that kong will report
+		default:
+			return args // a command or a program name comes first
+		}
+	}
+	return args
+}
+
+func lowerFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToLower(s[:1]) + s[1:]
+}
+
+type versionCmd struct{}
+
+// version is set at link time by release builds (-X main.version=...).
+var version = ""
+
+func (versionCmd) Run(ui *ui) error {
+	v := version
+	if v == "" {
+		v = "(devel)"
+		if info, ok := debug.ReadBuildInfo(); ok && info.Main.Version != "" {
+			v = info.Main.Version
+		}
+	}
+	fmt.Fprintln(ui.stdout, "rigup-exec", v)
+	return nil
+}
