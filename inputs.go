@@ -45,7 +45,7 @@ func (c *CLI) secretsPath() (string, error) {
 			break
 		}
 	}
-	return "", hint(fmt.Errorf("no %s in %s or any directory above it", secretsFileName, display(wd)),
+	return "", hint(fmt.Errorf("no %s in %s or any directory above it", secretsFileName, tilde(wd)),
 		"pass --secrets FILE, set RIGUP_SECRETS_FILE, or run from the project")
 }
 
@@ -79,7 +79,7 @@ func (c *CLI) identityPaths() ([]string, error) {
 		}
 	}
 	if len(paths) == 0 {
-		return nil, hint(fmt.Errorf("no SSH key found (looked for %s and %s)", display(defaults[0]), display(defaults[1])),
+		return nil, hint(fmt.Errorf("no SSH key found (looked for %s and %s)", tilde(defaults[0]), tilde(defaults[1])),
 			"pass one with --identity, or create one with ssh-keygen -t ed25519")
 	}
 	return paths, nil
@@ -108,7 +108,7 @@ func (c *CLI) loadSecrets(ui *ui) (*tmpl.Secrets, error) {
 	}
 	var keys []*crypto.Key
 	for _, p := range keyPaths {
-		k, err := crypto.LoadKey(p, display(p), ui.askPassphrase)
+		k, err := crypto.LoadKey(p, tilde(p), ui.askPassphrase)
 		if err != nil {
 			return nil, keyError(err, p)
 		}
@@ -131,13 +131,13 @@ func keyError(err error, path string) error {
 	var unsupported *crypto.UnsupportedKeyError
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		return hint(fmt.Errorf("SSH key %s does not exist", display(path)), "pass the right key with --identity")
+		return hint(fmt.Errorf("SSH key %s does not exist", tilde(path)), "pass the right key with --identity")
 	case errors.As(err, &perm):
-		return hint(err, "chmod 600 "+display(path))
+		return hint(err, "chmod 600 "+tilde(path))
 	case errors.As(err, &unsupported):
 		return hint(err, "use an ssh-ed25519 or ssh-rsa key file; age cannot use ssh-agent or hardware keys")
 	case errors.Is(err, fs.ErrPermission):
-		return fmt.Errorf("cannot read SSH key %s: permission denied", display(path))
+		return fmt.Errorf("cannot read SSH key %s: permission denied", tilde(path))
 	}
 	return err
 }
@@ -147,7 +147,7 @@ func decryptError(err error, keyPaths []string) error {
 	if errors.As(err, &noMatch) {
 		pubs := make([]string, len(keyPaths))
 		for i, p := range keyPaths {
-			pubs[i] = display(p) + ".pub"
+			pubs[i] = tilde(p) + ".pub"
 		}
 		return hint(err,
 			fmt.Sprintf("ask someone who can decrypt it to add your public key (%s) to its recipients", strings.Join(pubs, " or ")),
@@ -170,17 +170,21 @@ func expandHome(p string) string {
 	return p
 }
 
-// display shortens a path for messages: relative to the working directory
-// when inside it (unless that is the home directory), else with ~ for the
-// home directory.
+// display shortens a file's path for messages: relative to the working
+// directory when inside it, else as tilde gives it.
 func display(p string) string {
-	home, _ := os.UserHomeDir()
-	if wd, err := os.Getwd(); err == nil && wd != home {
-		if rel, err := filepath.Rel(wd, p); err == nil && filepath.IsAbs(p) && !strings.HasPrefix(rel, "..") {
+	if wd, err := os.Getwd(); err == nil && filepath.IsAbs(p) {
+		if rel, err := filepath.Rel(wd, p); err == nil && rel != "." && !strings.HasPrefix(rel, "..") {
 			return rel
 		}
 	}
-	if home != "" && home != "/" {
+	return tilde(p)
+}
+
+// tilde writes a path under the home directory with ~, as SSH keys are
+// usually spoken of.
+func tilde(p string) string {
+	if home, err := os.UserHomeDir(); err == nil && home != "/" {
 		if rest, ok := strings.CutPrefix(p, home+"/"); ok {
 			return "~/" + rest
 		}
