@@ -10,6 +10,7 @@ import (
 	"strings"
 	"syscall"
 
+	"golang.org/x/sys/unix"
 	"golang.org/x/term"
 
 	"rigup-exec/crypto"
@@ -64,6 +65,12 @@ func readPassphrase(tty *os.File, prompt string) ([]byte, error) {
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT)
 	defer signal.Stop(sigs)
+	// Echo goes off before the prompt shows, so that a passphrase typed
+	// ahead of it is not echoed either.
+	if t, err := unix.IoctlGetTermios(fd, ioctlGetTermios); err == nil {
+		t.Lflag &^= unix.ECHO
+		unix.IoctlSetTermios(fd, ioctlSetTermios, t)
+	}
 	fmt.Fprint(tty, prompt)
 	type line struct {
 		b   []byte
@@ -71,11 +78,12 @@ func readPassphrase(tty *os.File, prompt string) ([]byte, error) {
 	}
 	done := make(chan line, 1)
 	go func() {
-		b, err := term.ReadPassword(fd)
+		b, err := readLine(tty)
 		done <- line{b, err}
 	}()
 	select {
 	case l := <-done:
+		term.Restore(fd, state)
 		fmt.Fprint(tty, "\r\x1b[K")
 		return l.b, l.err
 	case <-sigs:
@@ -83,6 +91,28 @@ func readPassphrase(tty *os.File, prompt string) ([]byte, error) {
 		fmt.Fprint(tty, "\r\x1b[K")
 		return nil, errInterrupted
 	}
+}
+
+// readLine reads one line from the terminal, in canonical mode, without the
+// line break. Only readPassphrase changes the terminal's modes, so that a
+// signal cannot race a restore.
+func readLine(tty *os.File) ([]byte, error) {
+	buf := make([]byte, 0, 1024)
+	chunk := make([]byte, 256)
+	defer clear(chunk)
+	for len(buf) < 64<<10 {
+		n, err := tty.Read(chunk)
+		if i := bytes.IndexByte(chunk[:n], '\n'); i >= 0 {
+			return append(buf, bytes.TrimSuffix(chunk[:i], []byte("\r"))...), nil
+		}
+		buf = append(buf, chunk[:n]...)
+		if err != nil {
+			clear(buf)
+			return nil, err
+		}
+	}
+	clear(buf)
+	return nil, errors.New("passphrase too long")
 }
 
 // runAskpass runs the SSH_ASKPASS program with the prompt as its argument
