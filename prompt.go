@@ -29,16 +29,7 @@ func (u *ui) askPassphrase(name string, attempt int) ([]byte, error) {
 	if attempt > 1 {
 		prompt = fmt.Sprintf("Wrong passphrase, try %d of %d, for %s: ", attempt, crypto.Tries, name)
 	}
-	allowAskpass := os.Getenv("DISPLAY") != "" || os.Getenv("WAYLAND_DISPLAY") != ""
-	useAskpass := false
-	switch strings.ToLower(os.Getenv("SSH_ASKPASS_REQUIRE")) {
-	case "force":
-		useAskpass, allowAskpass = true, true
-	case "prefer":
-		useAskpass = allowAskpass
-	case "never":
-		allowAskpass = false
-	}
+	useAskpass, allowAskpass := askpassPolicy(os.Getenv)
 	if !useAskpass {
 		tty, err := os.OpenFile("/dev/tty", os.O_RDWR, 0)
 		if err == nil {
@@ -52,6 +43,23 @@ func (u *ui) askPassphrase(name string, attempt int) ([]byte, error) {
 		return runAskpass(askpass, prompt)
 	}
 	return nil, errNoPrompt
+}
+
+// askpassPolicy decides, as OpenSSH's read_passphrase does, whether the
+// SSH_ASKPASS program is used before the terminal is even tried, and whether
+// it may be used at all (else only when there is no terminal). It may by
+// default when there is a display, and SSH_ASKPASS_REQUIRE overrides.
+func askpassPolicy(getenv func(string) string) (use, allowed bool) {
+	allowed = getenv("DISPLAY") != "" || getenv("WAYLAND_DISPLAY") != ""
+	switch strings.ToLower(getenv("SSH_ASKPASS_REQUIRE")) {
+	case "force":
+		return true, true
+	case "prefer":
+		return allowed, allowed
+	case "never":
+		return false, false
+	}
+	return false, allowed
 }
 
 // readPassphrase reads a line from the terminal with echo off and erases the

@@ -19,10 +19,6 @@ func (u *ui) errorf(format string, a ...any) {
 	fmt.Fprintf(u.stderr, "rigup-exec: error: "+format+"\n", a...)
 }
 
-func (u *ui) warningf(format string, a ...any) {
-	fmt.Fprintf(u.stderr, "rigup-exec: warning: "+format+"\n", a...)
-}
-
 func (u *ui) hintf(format string, a ...any) {
 	fmt.Fprintf(u.stderr, "rigup-exec: hint: "+format+"\n", a...)
 }

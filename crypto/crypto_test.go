@@ -342,6 +342,14 @@ func TestPubFile(t *testing.T) {
 			t.Errorf("got %v after %d calls", err, a.calls)
 		}
 	})
+	t.Run("old PEM key with an oversized .pub", func(t *testing.T) {
+		path := writeLegacyPEM(t, t.TempDir(), rk, "pem", nil)
+		writeFile(t, path+".pub", bytes.Repeat([]byte("A"), MaxKeySize+1), 0o644)
+		_, err := LoadKey(path, "id_rsa", nil)
+		if want := "id_rsa.pub is larger than 16 KiB, too large for an SSH key"; err == nil || err.Error() != want {
+			t.Errorf("got %v, want %s", err, want)
+		}
+	})
 	t.Run("OpenSSH key ignores a mismatched .pub", func(t *testing.T) {
 		dir := t.TempDir()
 		ed := newEd25519(t)

@@ -39,7 +39,6 @@ type Key struct {
 
 	pemBytes  []byte
 	pub       ssh.PublicKey // nil while unknown (old PEM formats without .pub)
-	pubFile   bool          // pub came from the .pub file, to be checked
 	encrypted bool
 	types     []string // stanza types this key may answer
 	ask       PassphraseFunc
@@ -95,7 +94,7 @@ func (e *KeyError) Unwrap() error { return e.Err }
 // public key next to it at path+".pub"). name is how messages call it. ask is
 // called only if the key is passphrase-protected and matches the file.
 func LoadKey(path, name string, ask PassphraseFunc) (*Key, error) {
-	data, err := readKeyFile(path, name)
+	data, err := readKeyFile(path, name, true)
 	if err != nil {
 		return nil, err
 	}
@@ -110,18 +109,22 @@ func LoadKey(path, name string, ask PassphraseFunc) (*Key, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: malformed OpenSSH key: %v", name, err)
 		}
-	case "RSA PRIVATE KEY", "PRIVATE KEY", "ENCRYPTED PRIVATE KEY":
-		k.encrypted = x509.IsEncryptedPEMBlock(block) || block.Type == "ENCRYPTED PRIVATE KEY" //nolint:staticcheck // detecting old encrypted PEM is all we use it for
+	case "RSA PRIVATE KEY", "PRIVATE KEY":
+		k.encrypted = x509.IsEncryptedPEMBlock(block) //nolint:staticcheck // detecting old encrypted PEM is all we use it for
 		k.types = []string{"ssh-rsa", "ssh-ed25519"}
 		if block.Type == "RSA PRIVATE KEY" {
 			k.types = []string{"ssh-rsa"}
 		}
-		if pubData, err := os.ReadFile(path + ".pub"); err == nil {
+		// The .pub file is optional: without it an unencrypted key is
+		// parsed when the file has a stanza of its type.
+		if pubData, err := readKeyFile(path+".pub", name+".pub", false); err == nil {
 			pub, _, _, _, err := ssh.ParseAuthorizedKey(pubData)
 			if err != nil {
 				return nil, fmt.Errorf("%s.pub: not an SSH public key", name)
 			}
-			k.pub, k.pubFile = pub, true
+			k.pub = pub
+		} else if !errors.Is(err, fs.ErrNotExist) {
+			return nil, err
 		}
 	case "EC PRIVATE KEY":
 		return nil, &UnsupportedKeyError{Name: name, Type: "ecdsa"}
@@ -139,7 +142,9 @@ func LoadKey(path, name string, ask PassphraseFunc) (*Key, error) {
 	return k, nil
 }
 
-func readKeyFile(path, name string) ([]byte, error) {
+// readKeyFile reads a key file, capped at MaxKeySize. A private key of ours
+// that others may access is refused, the check ssh makes.
+func readKeyFile(path, name string, private bool) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -152,8 +157,7 @@ func readKeyFile(path, name string) ([]byte, error) {
 	if !info.Mode().IsRegular() {
 		return nil, fmt.Errorf("%s is not a regular file", name)
 	}
-	// The check ssh makes: a key of ours that others may access is refused.
-	if st, ok := info.Sys().(*syscall.Stat_t); ok && int(st.Uid) == os.Getuid() && info.Mode().Perm()&0o077 != 0 {
+	if st, ok := info.Sys().(*syscall.Stat_t); private && ok && int(st.Uid) == os.Getuid() && info.Mode().Perm()&0o077 != 0 {
 		return nil, &PermissionError{Name: name, Mode: info.Mode()}
 	}
 	data, err := io.ReadAll(io.LimitReader(f, MaxKeySize+1))

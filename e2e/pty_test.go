@@ -97,6 +97,16 @@ func (term *terminal) typeText(s string) {
 	}
 }
 
+// echoOn reports whether the terminal echoes what is typed.
+func (term *terminal) echoOn() bool {
+	term.t.Helper()
+	tios, err := unix.IoctlGetTermios(int(term.tty.Fd()), unix.TCGETS)
+	if err != nil {
+		term.t.Fatal(err)
+	}
+	return tios.Lflag&unix.ECHO != 0
+}
+
 func (term *terminal) wait() int {
 	err := term.cmd.Wait()
 	var exit *exec.ExitError
@@ -153,14 +163,27 @@ func TestPassphrasePromptOnTerminal(t *testing.T) {
 	}
 }
 
+// With a terminal, the terminal is asked even when a display and an
+// SSH_ASKPASS program are there, as ssh does.
+func TestTerminalBeforeAskpass(t *testing.T) {
+	dir, env := passphraseProject(t)
+	askpass, calls := askpassScript(t, dir, "open sesame")
+	env = append(env, "DISPLAY=:0", "SSH_ASKPASS="+askpass)
+	term := startInTerminal(t, dir, env, "-t", "templates", "check")
+	term.waitFor("Enter passphrase for ~/.ssh/id_ed25519: ")
+	term.typeText("open sesame\r")
+	if code := term.wait(); code != 0 {
+		t.Fatalf("exit %d; terminal shows %q", code, term.screen())
+	}
+	if _, err := os.Stat(calls); err == nil {
+		t.Error("SSH_ASKPASS was run although there is a terminal")
+	}
+}
+
 func TestCtrlCAtPromptRestoresTerminal(t *testing.T) {
 	dir, env := passphraseProject(t)
 	term := startInTerminal(t, dir, env, "-t", "templates", "check")
-	before, err := unix.IoctlGetTermios(int(term.tty.Fd()), unix.TCGETS)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if before.Lflag&unix.ECHO == 0 {
+	if !term.echoOn() {
 		t.Fatal("echo is off before the prompt")
 	}
 	term.waitFor("Enter passphrase for ~/.ssh/id_ed25519: ")
@@ -168,11 +191,7 @@ func TestCtrlCAtPromptRestoresTerminal(t *testing.T) {
 	if code := term.wait(); code != 130 {
 		t.Errorf("exit %d after Ctrl-C, want 130; terminal shows %q", code, term.screen())
 	}
-	after, err := unix.IoctlGetTermios(int(term.tty.Fd()), unix.TCGETS)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if after.Lflag&unix.ECHO == 0 {
+	if !term.echoOn() {
 		t.Error("echo is still off after Ctrl-C at the prompt")
 	}
 	term.waitFor("rigup-exec: error: interrupted")

@@ -19,19 +19,14 @@ type Secrets struct {
 }
 
 // SyntaxError reports a secrets file that is not valid TOML. It carries only
-// a position and the last key read: the parser's own message can quote the
-// offending text, which here would be a secret.
+// a position: the parser's message, and even its last key read, can hold the
+// text of a malformed line, which here may be a secret pasted on its own.
 type SyntaxError struct {
 	Line, Col int
-	LastKey   string
 }
 
 func (e *SyntaxError) Error() string {
-	msg := fmt.Sprintf("not valid TOML at line %d, column %d", e.Line, e.Col)
-	if e.LastKey != "" {
-		msg += fmt.Sprintf(" (after key %s)", e.LastKey)
-	}
-	return msg
+	return fmt.Sprintf("not valid TOML at line %d, column %d", e.Line, e.Col)
 }
 
 // ParseSecrets decodes the plaintext of a secrets file. The caller keeps
@@ -41,7 +36,7 @@ func ParseSecrets(plaintext []byte) (*Secrets, error) {
 	if _, err := toml.Decode(string(plaintext), &root); err != nil {
 		var pe toml.ParseError
 		if errors.As(err, &pe) {
-			return nil, &SyntaxError{Line: pe.Position.Line, Col: pe.Position.Col, LastKey: pe.LastKey}
+			return nil, &SyntaxError{Line: pe.Position.Line, Col: pe.Position.Col}
 		}
 		return nil, errors.New("not valid TOML")
 	}

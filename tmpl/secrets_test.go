@@ -148,6 +148,8 @@ func TestParseSecretsErrorHidesContent(t *testing.T) {
 		"x = \"sk-SECRET\" trailing-sk-SECRET\n",
 		"\"sk-SECRET-key-looking\n",
 		"k = 'sk-SECRET\x00'\n",
+		"a = 1\nsk-SECRET-pasted-alone\n",
+		"[mcp]\nsk-SECRET-as-key =\n",
 	} {
 		_, err := ParseSecrets([]byte(doc))
 		var se *SyntaxError
