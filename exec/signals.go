@@ -1,0 +1,52 @@
+package exec
+
+import (
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// forwarded are the signals passed on to the child. TSTP, TTIN, TTOU and
+// CONT are missing on purpose: left alone, they stop and continue the
+// wrapper with its job. URG, CHLD, PIPE and PROF concern the wrapper only.
+var forwarded = []os.Signal{
+	syscall.SIGHUP, syscall.SIGINT, syscall.SIGQUIT, syscall.SIGTERM,
+	syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGALRM, syscall.SIGWINCH,
+}
+
+// Signals are the signals received since [Watch].
+type Signals struct {
+	ch chan os.Signal
+}
+
+// Watch starts catching the forwarded signals, and SIGPIPE so that a closed
+// stderr cannot kill the wrapper before it has cleaned up. HUP and INT stay
+// ignored if they were ignored when the wrapper started: catching them
+// would also un-ignore them for the child.
+func Watch() *Signals {
+	s := &Signals{ch: make(chan os.Signal, 2*len(forwarded))}
+	for _, sig := range forwarded {
+		if !signal.Ignored(sig) {
+			signal.Notify(s.ch, sig)
+		}
+	}
+	signal.Notify(s.ch, syscall.SIGPIPE)
+	return s
+}
+
+// Fatal returns the first signal received so far whose default action ends
+// a process (all forwarded ones but WINCH), or nil. Call it before starting
+// the child: a user who pressed Ctrl-C while the wrapper was still preparing
+// does not want the child to start.
+func (s *Signals) Fatal() os.Signal {
+	for {
+		select {
+		case sig := <-s.ch:
+			if sig != syscall.SIGWINCH && sig != syscall.SIGPIPE {
+				return sig
+			}
+		default:
+			return nil
+		}
+	}
+}
