@@ -164,15 +164,28 @@ func (s *Secrets) Leaves() []Path {
 // suggest returns the existing leaf closest to p, if it is close enough to be
 // a plausible typo.
 func (s *Secrets) suggest(p Path) Path {
-	want := p.String()
-	var best Path
+	leaves := s.Leaves()
+	names := make([]string, len(leaves))
+	for i, leaf := range leaves {
+		names[i] = leaf.String()
+	}
+	if i := Closest(p.String(), names); i >= 0 {
+		return leaves[i]
+	}
+	return nil
+}
+
+// Closest returns the index of the candidate closest to want, if it is close
+// enough to be a plausible typo of it, else -1.
+func Closest(want string, candidates []string) int {
+	best := -1
 	bestDist := len(want)/3 + 1
 	if bestDist > 4 {
 		bestDist = 4
 	}
-	for _, leaf := range s.Leaves() {
-		if d := editDistance(want, leaf.String()); d < bestDist {
-			best, bestDist = leaf, d
+	for i, c := range candidates {
+		if d := editDistance(want, c); d < bestDist && c != want {
+			best, bestDist = i, d
 		}
 	}
 	return best
