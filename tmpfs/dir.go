@@ -1,0 +1,325 @@
+package tmpfs
+
+import (
+	"crypto/rand"
+	"encoding/base32"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"strings"
+	"sync"
+
+	"golang.org/x/sys/unix"
+)
+
+// prefix starts the name of every run directory; Sweep, Remove and Live
+// touch nothing else.
+const prefix = "rigup-"
+
+// dirFlags open a directory for reading without following a final symlink.
+const dirFlags = unix.O_RDONLY | unix.O_DIRECTORY | unix.O_NOFOLLOW | unix.O_CLOEXEC
+
+// Dir is one run directory, locked for as long as it is open.
+type Dir struct {
+	Path   string // absolute path of the run directory
+	Base   string // the base directory it was made in, symlinks resolved
+	FSType string // "tmpfs", "ramfs" or "disk"
+	Swept  int    // stale directories removed from Base while creating this one
+
+	mu     sync.Mutex
+	base   int      // Base, open; -1 once closed
+	name   string   // last element of Path, set once the directory is verified
+	id     fileID   // identity of the run directory
+	lock   *os.File // the run directory, flock'ed; nil once closed
+	maps   []mapping
+	locked int // bytes of written files mlocked
+	total  int // bytes written
+	wiped  bool
+}
+
+// mapping is the writable shared mapping of one written file, kept so that
+// Wipe can zero the file even after the child renamed or unlinked it.
+type mapping struct {
+	fd       int
+	b        []byte
+	locked   bool
+	readOnly bool // an executable's: wiped through the tree walk only
+}
+
+var lowerBase32 = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
+
+// Create chooses a base (see the package documentation), sweeps stale run
+// directories from it and makes a new, locked run directory there.
+func Create(opt Options) (*Dir, error) {
+	b, _, err := chooseBase(opt)
+	if err != nil {
+		return nil, err
+	}
+	// A stale directory that cannot be wiped must not stop this run.
+	swept, _ := sweepAt(b.fd)
+	d := &Dir{Base: b.path, FSType: b.fstype, Swept: swept, base: b.fd}
+	rig := sanitizeRig(opt.Rig)
+	for range 8 {
+		var r [10]byte // 80 bits
+		rand.Read(r[:])
+		ok, err := d.make(prefix + rig + "-" + lowerBase32.EncodeToString(r[:]))
+		if err != nil {
+			d.Wipe()
+			return nil, fmt.Errorf("create run directory in %s: %w", d.Base, err)
+		}
+		if ok {
+			return d, nil
+		}
+	}
+	d.Wipe()
+	return nil, fmt.Errorf("create run directory in %s: every name tried was taken or swept", d.Base)
+}
+
+// make tries to create, lock and verify the run directory name in the base.
+// It reports false, nil when the name should be given up for another one:
+// it exists already, or a concurrent sweeper has or had it.
+func (d *Dir) make(name string) (bool, error) {
+	err := unix.Mkdirat(d.base, name, 0o700)
+	if err == unix.EEXIST {
+		return false, nil
+	} else if err != nil {
+		return false, err
+	}
+	fd, st, err := openDir(d.base, name) // chmods first if a 0777 umask made it 0000
+	if err != nil {
+		unix.Unlinkat(d.base, name, unix.AT_REMOVEDIR)
+		return false, ignoreGone(err)
+	}
+	if !ours(&st) {
+		unix.Close(fd)
+		return false, errNotOurs
+	}
+	d.lock = os.NewFile(uintptr(fd), filepath.Join(d.Base, name))
+	d.name, d.id = name, idOf(&st)
+	if err := unix.Fchmod(fd, 0o700); err != nil {
+		return false, err // Wipe removes it
+	}
+	if err := unix.Flock(fd, unix.LOCK_EX|unix.LOCK_NB); err == unix.EWOULDBLOCK {
+		// A sweeper or Live holds it for a moment: give it up, empty.
+		d.forget()
+		unix.Unlinkat(d.base, name, unix.AT_REMOVEDIR)
+		return false, nil
+	} else if err != nil {
+		return false, err // Wipe removes it
+	}
+	// A sweeper may have locked, wiped and removed the directory between
+	// mkdir and flock; then the lock guards nothing.
+	var now unix.Stat_t
+	if unix.Fstatat(d.base, name, &now, unix.AT_SYMLINK_NOFOLLOW) != nil || idOf(&now) != d.id ||
+		unix.Fstat(fd, &st) != nil || st.Nlink == 0 {
+		d.forget()
+		return false, nil
+	}
+	d.Path = filepath.Join(d.Base, name)
+	return true, nil
+}
+
+// forget drops a run directory make gave up on, without removing it.
+func (d *Dir) forget() {
+	d.lock.Close()
+	d.lock, d.name, d.id = nil, "", fileID{}
+}
+
+// Mkdir makes the directory name (slash-separated, relative to Path) with
+// mode 0700. Its parent must exist; no symlink on the way is followed.
+func (d *Dir) Mkdir(name string) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	parent, last, err := d.openParent(name)
+	if err != nil {
+		return fmt.Errorf("mkdir %s: %w", name, err)
+	}
+	defer unix.Close(parent)
+	if err := unix.Mkdirat(parent, last, 0o700); err != nil {
+		return fmt.Errorf("mkdir %s: %w", name, err)
+	}
+	fd, _, err := openDir(parent, last) // chmods first if a 0777 umask made it 0000
+	if err == nil {
+		err = unix.Fchmod(fd, 0o700) // defeat the umask
+		unix.Close(fd)
+	}
+	if err != nil {
+		return fmt.Errorf("mkdir %s: %w", name, err)
+	}
+	return nil
+}
+
+// WriteFile creates the new file name (slash-separated, relative to Path)
+// with mode 0600, or 0700 if executable, and data as its content. The file's
+// pages are mlocked before data is copied in when RLIMIT_MEMLOCK allows it;
+// Locked tells whether it did. An existing name, or a symlink on the way,
+// is an error.
+func (d *Dir) WriteFile(name string, data []byte, executable bool) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if err := d.writeFile(name, data, executable); err != nil {
+		return fmt.Errorf("write %s: %w", name, err)
+	}
+	return nil
+}
+
+func (d *Dir) writeFile(name string, data []byte, executable bool) error {
+	mode := uint32(0o600)
+	if executable {
+		mode = 0o700
+	}
+	parent, last, err := d.openParent(name)
+	if err != nil {
+		return err
+	}
+	defer unix.Close(parent)
+	fd, err := unix.Openat(parent, last, unix.O_RDWR|unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW|unix.O_CLOEXEC, mode)
+	if err != nil {
+		return err
+	}
+	kept := false
+	defer func() {
+		if !kept {
+			unix.Close(fd)
+		}
+	}()
+	if err := unix.Fchmod(fd, mode); err != nil { // defeat the umask
+		return err
+	}
+	if len(data) == 0 {
+		return nil
+	}
+	if err := allocate(fd, len(data)); err != nil {
+		return err
+	}
+	b, err := unix.Mmap(fd, 0, len(data), unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED)
+	if err != nil {
+		return fmt.Errorf("mmap: %w", err)
+	}
+	m := mapping{fd: fd, b: b}
+	switch err := unix.Mlock(b); err {
+	case nil:
+		m.locked = true
+	case unix.ENOMEM, unix.EPERM, unix.EAGAIN: // over RLIMIT_MEMLOCK: go on unlocked
+	default:
+		unix.Munmap(b)
+		return fmt.Errorf("mlock: %w", err)
+	}
+	kept = true
+	d.maps = append(d.maps, m)
+	if err := noFault(func() { copy(b, data) }); err != nil {
+		return err
+	}
+	if executable {
+		// The kernel refuses to run a file open for writing (ETXTBSY),
+		// so an executable keeps only a read-only, locked mapping.
+		d.maps = d.maps[:len(d.maps)-1]
+		if err := unmap(m, false); err != nil {
+			return err
+		}
+		if m, err = mapReadOnly(parent, last, len(data)); err != nil {
+			return err
+		}
+		d.maps = append(d.maps, m)
+	}
+	d.total += len(data)
+	if m.locked {
+		d.locked += len(data)
+	}
+	return nil
+}
+
+// mapReadOnly maps the file name in dir read-only and locks it in memory
+// when RLIMIT_MEMLOCK allows.
+func mapReadOnly(dir int, name string, size int) (mapping, error) {
+	fd, err := unix.Openat(dir, name, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return mapping{}, err
+	}
+	b, err := unix.Mmap(fd, 0, size, unix.PROT_READ, unix.MAP_SHARED)
+	if err != nil {
+		unix.Close(fd)
+		return mapping{}, fmt.Errorf("mmap: %w", err)
+	}
+	return mapping{fd: fd, b: b, locked: unix.Mlock(b) == nil, readOnly: true}, nil
+}
+
+// Symlink makes name (slash-separated, relative to Path) a symlink to the
+// absolute path target. Nothing here ever follows it; the child may.
+func (d *Dir) Symlink(target, name string) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if !filepath.IsAbs(target) {
+		return fmt.Errorf("symlink %s: target %q is not absolute", name, target)
+	}
+	parent, last, err := d.openParent(name)
+	if err != nil {
+		return fmt.Errorf("symlink %s: %w", name, err)
+	}
+	defer unix.Close(parent)
+	if err := unix.Symlinkat(target, parent, last); err != nil {
+		return fmt.Errorf("symlink %s: %w", name, err)
+	}
+	return nil
+}
+
+// Locked reports how many bytes of the written files are mlocked, and how
+// many were written. locked < total means some file could swap.
+func (d *Dir) Locked() (locked, total int) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.locked, d.total
+}
+
+// LockFile returns the open directory whose flock marks the run directory
+// as in use, or nil after Wipe. Pass it to the child (exec.Cmd.ExtraFiles)
+// to keep the directory from being swept while an orphaned child lives.
+func (d *Dir) LockFile() *os.File {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.lock
+}
+
+// openParent checks name and opens the directory that holds its last
+// element, one element at a time from the run directory, following no
+// symlink. The caller closes the returned descriptor.
+func (d *Dir) openParent(name string) (int, string, error) {
+	elems := strings.Split(name, "/")
+	for _, e := range elems {
+		if e == "" || e == "." || e == ".." {
+			return -1, "", fmt.Errorf("invalid name %q: want a relative path without empty, \".\" or \"..\" elements", name)
+		}
+	}
+	if d.lock == nil {
+		return -1, "", errors.New("run directory already wiped")
+	}
+	fd, err := unix.Openat(int(d.lock.Fd()), ".", dirFlags, 0)
+	for _, e := range elems[:len(elems)-1] {
+		if err != nil {
+			break
+		}
+		var next int
+		next, err = unix.Openat(fd, e, dirFlags, 0)
+		unix.Close(fd)
+		fd = next
+	}
+	if err != nil {
+		return -1, "", err
+	}
+	return fd, elems[len(elems)-1], nil
+}
+
+// noFault runs f, which touches a file mapping, and turns a fault (SIGBUS
+// when the file shrank under the mapping) into an error instead of a crash.
+func noFault(f func()) (err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("fault on file mapping: %v", r)
+		}
+	}()
+	f()
+	return nil
+}

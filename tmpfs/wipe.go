@@ -1,0 +1,242 @@
+package tmpfs
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"golang.org/x/sys/unix"
+)
+
+// Wipe zeroes the written files through their mappings, then wipes and
+// removes the whole run directory, including what the child added, and
+// releases the lock last. It is best effort: it goes on past errors and
+// returns the first. A second call returns nil.
+func (d *Dir) Wipe() error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.wiped {
+		return nil
+	}
+	d.wiped = true
+	var errs []error
+	for _, m := range d.maps {
+		errs = append(errs, unmap(m, !m.readOnly))
+	}
+	d.maps = nil
+	if d.name != "" {
+		errs = append(errs, d.removeTree())
+	}
+	if d.lock != nil {
+		d.lock.Close()
+		d.lock = nil
+	}
+	if d.base >= 0 {
+		unix.Close(d.base)
+		d.base = -1
+	}
+	if err := firstError(errs...); err != nil {
+		return fmt.Errorf("wipe %s: %w", filepath.Join(d.Base, d.name), err)
+	}
+	return nil
+}
+
+// removeTree wipes and removes the run directory, found again by name if
+// its lock descriptor was already closed.
+func (d *Dir) removeTree() error {
+	if d.lock != nil {
+		return removeDir(d.base, d.name, int(d.lock.Fd()), d.id)
+	}
+	fd, st, err := openDir(d.base, d.name)
+	if err != nil {
+		return ignoreGone(err)
+	}
+	defer unix.Close(fd)
+	if idOf(&st) != d.id {
+		return nil // the name is someone else's now
+	}
+	return removeDir(d.base, d.name, fd, d.id)
+}
+
+// unmap zeroes a written file through its mapping if zero is set, which
+// reaches the file's pages even after the child renamed or unlinked it, then
+// unmaps it.
+func unmap(m mapping, zero bool) error {
+	// Pages past the end of a file the child truncated would fault.
+	n := len(m.b)
+	var st unix.Stat_t
+	if unix.Fstat(m.fd, &st) == nil && st.Size < int64(n) {
+		n = int(st.Size)
+	}
+	var err error
+	if zero {
+		err = noFault(func() { clear(m.b[:n]) })
+	}
+	if m.locked {
+		err = firstError(err, unix.Munlock(m.b))
+	}
+	err = firstError(err, unix.Munmap(m.b))
+	unix.Close(m.fd)
+	return err
+}
+
+// removeDir empties the directory open at fd, then removes it from parent
+// if name there is still that directory.
+func removeDir(parent int, name string, fd int, id fileID) error {
+	err := wipeTree(fd)
+	var st unix.Stat_t
+	if e := unix.Fstatat(parent, name, &st, unix.AT_SYMLINK_NOFOLLOW); e != nil || idOf(&st) != id {
+		return firstError(err, ignoreGone(e))
+	}
+	return firstError(err, ignoreGone(unix.Unlinkat(parent, name, unix.AT_REMOVEDIR)))
+}
+
+// wipeTree empties the directory open at fd. Regular files are overwritten
+// with zeros, truncated and unlinked, except files with other hard links,
+// which are only unlinked: they may be the user's own files. Other entries
+// are unlinked, subdirectories emptied and removed. It follows no symlink,
+// enters no mount point, and goes on past errors.
+func wipeTree(fd int) error {
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil || st.Nlink == 0 {
+		return err // a removed directory was empty
+	}
+	// The child may have made the directory 0500 or 000.
+	errs := []error{unix.Fchmod(fd, 0o700)}
+	names, err := readNames(fd)
+	errs = append(errs, err)
+	for _, name := range names {
+		if err := wipeEntry(fd, uint64(st.Dev), name); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", name, err))
+		}
+	}
+	return firstError(errs...)
+}
+
+func wipeEntry(parent int, dev uint64, name string) error {
+	var st unix.Stat_t
+	if err := unix.Fstatat(parent, name, &st, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+		return ignoreGone(err)
+	}
+	switch uint32(st.Mode) & unix.S_IFMT {
+	case unix.S_IFDIR:
+		if uint64(st.Dev) != dev {
+			return errors.New("mount point left alone")
+		}
+		fd, now, err := openDir(parent, name)
+		if err != nil {
+			return ignoreGone(err)
+		}
+		defer unix.Close(fd)
+		return removeDir(parent, name, fd, idOf(&now))
+	case unix.S_IFREG:
+		var err error
+		if st.Nlink == 1 {
+			err = zeroFile(parent, name)
+		}
+		return firstError(err, ignoreGone(unix.Unlinkat(parent, name, 0)))
+	default:
+		return ignoreGone(unix.Unlinkat(parent, name, 0))
+	}
+}
+
+// zeroFile overwrites the regular file name in parent with zeros and
+// truncates it, if it still has a single link.
+func zeroFile(parent int, name string) error {
+	const flags = unix.O_WRONLY | unix.O_NOFOLLOW | unix.O_NONBLOCK | unix.O_CLOEXEC
+	fd, err := unix.Openat(parent, name, flags, 0)
+	if err == unix.EACCES { // the child made it read-only
+		if err = chmodNoFollow(parent, name, 0o600); err == nil {
+			fd, err = unix.Openat(parent, name, flags, 0)
+		}
+	}
+	if err != nil {
+		return ignoreGone(err)
+	}
+	defer unix.Close(fd)
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		return err
+	}
+	if uint32(st.Mode)&unix.S_IFMT != unix.S_IFREG || st.Nlink != 1 {
+		return nil
+	}
+	if err := zeroData(fd, st.Size); err != nil {
+		return err
+	}
+	return unix.Ftruncate(fd, 0)
+}
+
+// zeroData overwrites the first size bytes of the file open at fd with
+// zeros, skipping holes: writing zeros there would only allocate pages (a
+// child's sparse terabyte file would fill RAM or disk).
+func zeroData(fd int, size int64) error {
+	zeros := make([]byte, 64<<10)
+	for off := int64(0); off < size; {
+		start, err := unix.Seek(fd, off, unix.SEEK_DATA)
+		if err == unix.ENXIO {
+			return nil // only a hole is left
+		} else if err != nil {
+			start = off
+		}
+		end, err := unix.Seek(fd, start, unix.SEEK_HOLE)
+		if err != nil || end <= start || end > size {
+			end = size
+		}
+		for off = start; off < end; {
+			n, err := unix.Pwrite(fd, zeros[:min(int64(len(zeros)), end-off)], off)
+			if err != nil {
+				return err
+			}
+			off += int64(n)
+		}
+	}
+	return nil
+}
+
+// openDir opens the directory name in parent without following a symlink,
+// first giving it mode 0700 if the child left it unreadable.
+func openDir(parent int, name string) (int, unix.Stat_t, error) {
+	var st unix.Stat_t
+	fd, err := unix.Openat(parent, name, dirFlags, 0)
+	if err == unix.EACCES {
+		if err = chmodNoFollow(parent, name, 0o700); err == nil {
+			fd, err = unix.Openat(parent, name, dirFlags, 0)
+		}
+	}
+	if err != nil {
+		return -1, st, err
+	}
+	if err := unix.Fstat(fd, &st); err != nil {
+		unix.Close(fd)
+		return -1, st, err
+	}
+	return fd, st, nil
+}
+
+// readNames lists the directory open at fd through a fresh descriptor, so
+// that fd's own offset is left alone.
+func readNames(fd int) ([]string, error) {
+	dup, err := unix.Openat(fd, ".", dirFlags, 0)
+	if err != nil {
+		return nil, err
+	}
+	f := os.NewFile(uintptr(dup), ".")
+	defer f.Close()
+	return f.Readdirnames(-1)
+}
+
+// fileID identifies a file, to notice that a name was replaced.
+type fileID struct{ dev, ino uint64 }
+
+func idOf(st *unix.Stat_t) fileID { return fileID{uint64(st.Dev), st.Ino} }
+
+func firstError(errs ...error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
