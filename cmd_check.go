@@ -2,6 +2,9 @@ package main
 
 import (
 	"fmt"
+	"os"
+
+	"golang.org/x/sys/unix"
 
 	"rigup-exec/tmpl"
 )
@@ -25,9 +28,15 @@ func (checkCmd) Run(cli *CLI, ui *ui) error {
 	if err != nil {
 		return err
 	}
+	size := lockedSize(res)
 	res.Wipe()
 	fmt.Fprintf(ui.stdout, "%s, %s, %s: all resolve\n",
 		plural(len(tree.Templates), "template"), plural(len(tree.Plain), "plain file"), plural(res.Placeholders, "placeholder"))
+	var lim unix.Rlimit
+	if err := unix.Getrlimit(unix.RLIMIT_MEMLOCK, &lim); err == nil && lim.Cur != unix.RLIM_INFINITY && uint64(size) > uint64(lim.Cur) {
+		fmt.Fprintf(ui.stdout, "note: the rendered files need %s of locked memory and RLIMIT_MEMLOCK allows %s: the rest can be swapped out\n",
+			kib(uint64(size)), kib(uint64(lim.Cur)))
+	}
 	for _, p := range res.Unused(secrets) {
 		fmt.Fprintf(ui.stdout, "note: %s is not used by any template\n", p)
 	}
@@ -39,4 +48,19 @@ func plural(n int, what string) string {
 		return "1 " + what
 	}
 	return fmt.Sprintf("%d %ss", n, what)
+}
+
+// lockedSize is the memory that locking the rendered files takes: whole
+// pages.
+func lockedSize(res *tmpl.Result) int {
+	page := os.Getpagesize()
+	n := 0
+	for _, f := range res.Files {
+		n += (len(f.Data) + page - 1) / page * page
+	}
+	return n
+}
+
+func kib(n uint64) string {
+	return fmt.Sprintf("%d KiB", (n+1023)/1024)
 }

@@ -1,6 +1,21 @@
 package main
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"syscall"
+
+	"github.com/alecthomas/kong"
+
+	"rigup-exec/exec"
+	"rigup-exec/tmpfs"
+	"rigup-exec/tmpl"
+)
 
 type runCmd struct {
 	Command []string `arg:"" passthrough:"partial" name:"command" help:"Program to run, and its arguments."`
@@ -15,9 +30,229 @@ func (c *runCmd) argv() []string {
 	return c.Command
 }
 
-func (c *runCmd) Run() error {
-	if len(c.argv()) == 0 {
+// The child finds its directory in these, and so does a nested rigup-exec.
+const (
+	envConfigHome = "XDG_CONFIG_HOME"
+	envConfigDir  = "RIGUP_CONFIG_DIR"
+	envConfigRoot = "RIGUP_CONFIG_TEMPLATES" // the template root it was rendered from
+)
+
+// testHookPrepared, when set (by a build for the end-to-end tests), is
+// called once the directory is ready and before the child starts; a signal
+// it returns is taken as one that arrived then.
+var testHookPrepared func(dir string) os.Signal
+
+// Run renders the templates into a new private directory, runs the command
+// with XDG_CONFIG_HOME pointing there, and wipes the directory when the
+// command has exited, whatever the way.
+func (c *runCmd) Run(cli *CLI, ui *ui, k *kong.Context) error {
+	argv := c.argv()
+	if len(argv) == 0 {
 		return hint(errors.New("no command to run"), "rigup-exec [flags] -- COMMAND [ARG...]")
 	}
-	return errors.New("running a command is not implemented yet; rigup-exec check renders the templates")
+	path, err := exec.LookPath(argv[0], os.Getenv("PATH"))
+	if err != nil {
+		return commandError(err, argv[0], commands(k))
+	}
+	root, err := cli.templateRoot()
+	if err != nil {
+		return err
+	}
+	if dir := os.Getenv(envConfigDir); dir != "" && os.Getenv(envConfigRoot) == root && tmpfs.Live(dir) {
+		// A rigup-exec under rigup-exec: the directory is there and
+		// held, so it is only a matter of running the command.
+		env := setenv(os.Environ(), envConfigHome, dir)
+		return fmt.Errorf("running %s: %w", argv[0], syscall.Exec(path, argv, env))
+	}
+
+	// From here on, a signal no longer kills rigup-exec before it has
+	// wiped what it wrote.
+	sigs := exec.Watch()
+	tree, err := tmpl.Load(root)
+	if err != nil {
+		return err
+	}
+	var secrets *tmpl.Secrets
+	if tree.NeedsSecrets() {
+		if secrets, err = cli.loadSecrets(ui); err != nil {
+			return err
+		}
+	}
+	res, err := tree.Render(secrets)
+	if err != nil {
+		return err
+	}
+	defer res.Wipe()
+	if sig := sigs.Fatal(); sig != nil {
+		return killedBy(sig.(syscall.Signal))
+	}
+
+	dir, err := cli.createDir(root)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := dir.Wipe(); err != nil {
+			ui.warnf("could not wipe %s: %v", dir.Path, err)
+		}
+	}()
+	if dir.FSType == "disk" {
+		ui.warnf("%s is on disk (--allow-disk): wiping it afterwards is not reliable there", dir.Path)
+	}
+	if cli.Janitor {
+		if err := startJanitor(dir.Path); err != nil {
+			return fmt.Errorf("starting the janitor: %w", err)
+		}
+	}
+	if err := materialize(dir, tree, res); err != nil {
+		return err
+	}
+	res.Wipe()
+	if cli.Verbose {
+		locked, total := dir.Locked()
+		ui.notef("%s in %s (%s), %d of %d bytes locked in memory",
+			plural(len(res.Files)+len(tree.Plain), "file"), dir.Path, dir.FSType, locked, total)
+	}
+	if testHookPrepared != nil {
+		if sig := testHookPrepared(dir.Path); sig != nil {
+			return killedBy(sig.(syscall.Signal))
+		}
+	}
+	if sig := sigs.Fatal(); sig != nil {
+		return killedBy(sig.(syscall.Signal))
+	}
+
+	env := os.Environ()
+	env = setenv(env, envConfigHome, dir.Path)
+	env = setenv(env, envConfigDir, dir.Path)
+	env = setenv(env, envConfigRoot, root)
+	st, err := exec.Run(&exec.Cmd{
+		Path: path, Args: argv, Env: env,
+		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
+		Inherit: []*os.File{dir.LockFile()},
+	}, sigs)
+	if err != nil {
+		return commandError(err, argv[0], nil)
+	}
+	if st.Signal != 0 {
+		return killedBy(st.Signal)
+	}
+	return statusError(st.Code)
+}
+
+// templateRoot returns the absolute template root.
+func (c *CLI) templateRoot() (string, error) {
+	if c.Templates == "" {
+		return "", hint(errors.New("no template root given"), "pass --templates DIR or set RIGUP_TEMPLATES")
+	}
+	return filepath.Abs(expandHome(c.Templates))
+}
+
+// createDir makes the private directory, in RAM unless --allow-disk.
+func (c *CLI) createDir(root string) (*tmpfs.Dir, error) {
+	opt := tmpfs.Options{
+		Rig:        rigName(root),
+		RuntimeDir: os.Getenv("XDG_RUNTIME_DIR"),
+		AllowDisk:  c.AllowDisk,
+	}
+	if c.AllowDisk {
+		base, err := os.UserCacheDir()
+		if err != nil {
+			return nil, fmt.Errorf("no directory for --allow-disk: %w", err)
+		}
+		opt.DiskDir = filepath.Join(base, "rigup-exec")
+	}
+	dir, err := tmpfs.Create(opt)
+	var noRAM *tmpfs.NoRAMError
+	if errors.As(err, &noRAM) {
+		return nil, hint(fmt.Errorf("no private directory in RAM for the configs: %s", strings.Join(noRAM.Rejected, "; ")),
+			"set XDG_RUNTIME_DIR to a 0700 tmpfs directory of yours, or pass --allow-disk to accept a directory on disk")
+	}
+	return dir, err
+}
+
+// materialize writes the tree into dir: directories as directories,
+// templates rendered, plain files as links to their source.
+func materialize(dir *tmpfs.Dir, tree *tmpl.Tree, res *tmpl.Result) error {
+	for _, d := range tree.Dirs {
+		if d == "." {
+			continue
+		}
+		if err := dir.Mkdir(d); err != nil {
+			return err
+		}
+	}
+	for _, f := range res.Files {
+		if err := dir.WriteFile(f.Name, f.Data, f.Mode&0o111 != 0); err != nil {
+			return err
+		}
+	}
+	for _, p := range tree.Plain {
+		if err := dir.Symlink(p.Source, p.Name); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// nixHash matches the hash that starts the name of a Nix store path.
+var nixHash = regexp.MustCompile(`^[0-9a-z]{32}-`)
+
+// rigName labels the directory after the template root, store hash cut.
+func rigName(root string) string {
+	return nixHash.ReplaceAllString(filepath.Base(root), "")
+}
+
+// setenv returns env with key set to value, once.
+func setenv(env []string, key, value string) []string {
+	out := env[:0:0]
+	for _, kv := range env {
+		if !strings.HasPrefix(kv, key+"=") {
+			out = append(out, kv)
+		}
+	}
+	return append(out, key+"="+value)
+}
+
+// commandError gives the shell's statuses to a command that cannot be run:
+// 127 when it is not found, 126 when it cannot be executed.
+func commandError(err error, name string, commands []string) error {
+	var notFound *exec.NotFoundError
+	var cannot *exec.CannotRunError
+	switch {
+	case errors.As(err, &notFound):
+		var hints []string
+		if cmd := subcommandLike(name, commands); cmd == name {
+			hints = append(hints, fmt.Sprintf("rigup-exec %s, without --, is the %s command", cmd, cmd))
+		} else if cmd != "" {
+			hints = append(hints, fmt.Sprintf("did you mean rigup-exec %s?", cmd))
+		}
+		return codedError{127, hint(err, hints...)}
+	case errors.As(err, &cannot):
+		return codedError{126, err}
+	}
+	return err
+}
+
+// subcommandLike returns the subcommand that name is, or is a likely typo
+// of.
+func subcommandLike(name string, cmds []string) string {
+	if slices.Contains(cmds, name) {
+		return name
+	}
+	if i := tmpl.Closest(name, cmds); i >= 0 {
+		return cmds[i]
+	}
+	return ""
+}
+
+// commands lists rigup-exec's own commands, but run.
+func commands(k *kong.Context) []string {
+	var names []string
+	for _, n := range k.Model.Children {
+		if !n.Hidden && n.Name != "run" {
+			names = append(names, n.Name)
+		}
+	}
+	return names
 }

@@ -11,8 +11,11 @@ import (
 	"os"
 	"runtime/debug"
 	"strings"
+	"syscall"
 
 	"github.com/alecthomas/kong"
+
+	"rigup-exec/exec"
 )
 
 // exitFailure is the status of rigup-exec's own failures, usage errors
@@ -25,13 +28,24 @@ type CLI struct {
 	Secrets   string   `short:"s" env:"RIGUP_SECRETS_FILE" placeholder:"FILE" help:"Encrypted secrets file (default: rigup.secrets.toml.age in $$RIG_PROJECT_ROOT, or the nearest one up from here)."`
 	Identity  []string `short:"i" sep:"none" placeholder:"KEY" help:"SSH private key, repeatable (default: $$AGE_IDENTITY, a colon-separated list, else ~/.ssh/id_ed25519 and ~/.ssh/id_rsa)."`
 
-	Run     runCmd     `cmd:"" default:"withargs" help:"Run COMMAND with its configs rendered (the default: rigup-exec [flags] -- COMMAND [ARG...])."`
-	Check   checkCmd   `cmd:"" help:"Decrypt and render every template in memory, and report problems and unused secrets."`
-	Version versionCmd `cmd:"" help:"Print the version."`
+	AllowDisk bool `help:"Accept a directory on disk when none in RAM is available (wiping is unreliable there)."`
+	Janitor   bool `help:"Start a watchdog process that wipes the directory as soon as rigup-exec dies, even by SIGKILL."`
+	Verbose   bool `short:"v" help:"Say where the configs were written and how much of them is locked in memory."`
+
+	Run            runCmd     `cmd:"" default:"withargs" help:"Run COMMAND with its configs rendered (the default: rigup-exec [flags] -- COMMAND [ARG...])."`
+	Check          checkCmd   `cmd:"" help:"Decrypt and render every template in memory, and report problems and unused secrets."`
+	Version        versionCmd `cmd:"" help:"Print the version."`
+	JanitorProcess janitorCmd `cmd:"" name:"janitor" hidden:"" help:"Wait for rigup-exec to exit, then wipe DIR (started by --janitor)."`
 }
 
 func main() {
-	os.Exit(Main(os.Args[1:], os.Stdout, os.Stderr))
+	status, sig := mainDying(os.Args[1:], os.Stdout, os.Stderr)
+	if sig != 0 {
+		// Die as the child died, so that a calling shell sees what it
+		// would have seen without rigup-exec; exit 128+N if we cannot.
+		exec.Reraise(sig)
+	}
+	os.Exit(status)
 }
 
 // exitKong carries an exit status out of kong, which calls its exit
@@ -39,7 +53,14 @@ func main() {
 type exitKong int
 
 // Main runs rigup-exec and returns its exit status.
-func Main(args []string, stdout, stderr io.Writer) (status int) {
+func Main(args []string, stdout, stderr io.Writer) int {
+	status, _ := mainDying(args, stdout, stderr)
+	return status
+}
+
+// mainDying runs rigup-exec and returns its exit status, and the signal it
+// should rather die by, if any.
+func mainDying(args []string, stdout, stderr io.Writer) (status int, sig syscall.Signal) {
 	ui := &ui{stdout: stdout, stderr: stderr}
 	defer func() {
 		if r := recover(); r != nil {
@@ -58,9 +79,10 @@ func Main(args []string, stdout, stderr io.Writer) (status int) {
 	if err != nil {
 		ui.errorf("%s", lowerFirst(err.Error()))
 		ui.hintf("rigup-exec --help shows the usage")
-		return exitFailure
+		return exitFailure, 0
 	}
-	return ui.report(ctx.Run(&cli, ui))
+	status = ui.report(ctx.Run(&cli, ui))
+	return status, ui.dieBy
 }
 
 // parse parses args into cli. A leading "--" always means "run": kong would

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"syscall"
 
 	"rigup-exec/tmpl"
 )
@@ -13,10 +14,20 @@ import (
 // ...", lower case, without a final period. No message holds a secret.
 type ui struct {
 	stdout, stderr io.Writer
+	dieBy          syscall.Signal // the signal rigup-exec should die by, if any
 }
 
 func (u *ui) errorf(format string, a ...any) {
 	fmt.Fprintf(u.stderr, "rigup-exec: error: "+format+"\n", a...)
+}
+
+func (u *ui) warnf(format string, a ...any) {
+	fmt.Fprintf(u.stderr, "rigup-exec: warning: "+format+"\n", a...)
+}
+
+// notef writes what --verbose asks for.
+func (u *ui) notef(format string, a ...any) {
+	fmt.Fprintf(u.stderr, "rigup-exec: note: "+format+"\n", a...)
 }
 
 func (u *ui) hintf(format string, a ...any) {
@@ -41,6 +52,23 @@ type statusError int
 
 func (e statusError) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
 
+// codedError is an error reported with its own exit status.
+type codedError struct {
+	code int
+	err  error
+}
+
+func (e codedError) Error() string { return e.err.Error() }
+func (e codedError) Unwrap() error { return e.err }
+
+// signalError ends rigup-exec by a signal, silently: the child died by it,
+// or it arrived before the child started.
+type signalError syscall.Signal
+
+func (e signalError) Error() string { return syscall.Signal(e).String() }
+
+func killedBy(sig syscall.Signal) error { return signalError(sig) }
+
 // errInterrupted is returned when the user pressed Ctrl-C at a prompt.
 var errInterrupted = errors.New("interrupted")
 
@@ -52,6 +80,11 @@ func (u *ui) report(err error) int {
 	var status statusError
 	if errors.As(err, &status) {
 		return int(status)
+	}
+	var sig signalError
+	if errors.As(err, &sig) {
+		u.dieBy = syscall.Signal(sig)
+		return 128 + int(sig)
 	}
 	if errors.Is(err, errInterrupted) {
 		u.errorf("interrupted")
@@ -65,11 +98,16 @@ func (u *ui) report(err error) int {
 	} else {
 		u.errorf("%s", err)
 	}
+	code := exitFailure
+	var coded codedError
+	if errors.As(err, &coded) {
+		code = coded.code
+	}
 	var h *hintedError
 	if errors.As(err, &h) {
 		for _, line := range h.hints {
 			u.hintf("%s", line)
 		}
 	}
-	return exitFailure
+	return code
 }

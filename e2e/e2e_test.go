@@ -35,7 +35,10 @@ func run(m *testing.M) int {
 			fmt.Fprintln(os.Stderr, err)
 			return 1
 		}
-	} else if out, err := exec.Command("go", "build", "-o", bin, "..").CombinedOutput(); err != nil {
+	} else if err := noteSources(".."); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	} else if out, err := exec.Command("go", "build", "-tags", "rigup_e2e", "-o", bin, "..").CombinedOutput(); err != nil {
 		fmt.Fprintf(os.Stderr, "building rigup-exec: %v\n%s", err, out)
 		return 1
 	}
@@ -66,7 +69,31 @@ func TestScripts(t *testing.T) {
 			home := filepath.Join(env.WorkDir, "home")
 			env.Setenv("HOME", home)
 			env.Setenv("USER", "tester")
+			// A runtime directory of the script's own, in RAM, where
+			// the rundirs command can see what a run left behind.
+			runtime, err := os.MkdirTemp("/dev/shm", "e2e-runtime-")
+			if err != nil {
+				return err
+			}
+			env.Defer(func() { os.RemoveAll(runtime) })
+			env.Setenv("XDG_RUNTIME_DIR", runtime)
 			return os.MkdirAll(filepath.Join(home, ".ssh"), 0o700)
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			// rundirs N: $XDG_RUNTIME_DIR holds N run directories.
+			"rundirs": func(ts *testscript.TestScript, neg bool, args []string) {
+				entries, err := os.ReadDir(ts.Getenv("XDG_RUNTIME_DIR"))
+				ts.Check(err)
+				n := 0
+				for _, e := range entries {
+					if strings.HasPrefix(e.Name(), "rigup-") {
+						n++
+					}
+				}
+				if want := args[0]; (fmt.Sprint(n) == want) == neg {
+					ts.Fatalf("%d run directories, want %s%s", n, map[bool]string{true: "not "}[neg], want)
+				}
+			},
 		},
 		// [tool:NAME] is true when NAME is installed; under
 		// RIGUP_E2E_REQUIRE=1 a missing tool is an error rather than
@@ -87,5 +114,24 @@ func TestScripts(t *testing.T) {
 			}
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},
+	})
+}
+
+// noteSources stats every file the binary is built from. The go command
+// caches test results by the files a test reads, and go build reads them
+// in another process: without this, a change to rigup-exec would not run
+// the tests again.
+func noteSources(root string) error {
+	return filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (d.Name() == ".git" || d.Name() == "testdata") {
+			return filepath.SkipDir
+		}
+		if !d.IsDir() && (strings.HasSuffix(p, ".go") || d.Name() == "go.mod" || d.Name() == "go.sum") {
+			_, err = os.Stat(p)
+		}
+		return err
 	})
 }

@@ -1,0 +1,25 @@
+//go:build rigup_e2e
+
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// The end-to-end tests build rigup-exec with this file to reach a moment
+// that is otherwise too short to hit: with RIGUP_E2E_HOLD=1 it says when
+// the directory is ready, then holds the child back until a signal comes.
+func init() {
+	testHookPrepared = func(dir string) os.Signal {
+		if os.Getenv("RIGUP_E2E_HOLD") != "1" {
+			return nil
+		}
+		ch := make(chan os.Signal, 1)
+		signal.Notify(ch, syscall.SIGHUP, syscall.SIGINT, syscall.SIGTERM, syscall.SIGUSR1)
+		fmt.Fprintf(os.Stderr, "e2e: prepared %s\n", dir)
+		return <-ch
+	}
+}
