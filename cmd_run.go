@@ -50,6 +50,7 @@ func (c *runCmd) Run(cli *CLI, ui *ui, k *kong.Context) error {
 	if len(argv) == 0 {
 		return hint(errors.New("no command to run"), "rigup-exec [flags] -- COMMAND [ARG...]")
 	}
+	// Looked up first, so that a mistyped command costs no passphrase.
 	path, err := exec.LookPath(argv[0], os.Getenv("PATH"))
 	if err != nil {
 		return commandError(err, argv[0], commands(k))
@@ -66,62 +67,20 @@ func (c *runCmd) Run(cli *CLI, ui *ui, k *kong.Context) error {
 	}
 
 	// From here on, a signal no longer kills rigup-exec before it has
-	// wiped what it wrote.
+	// wiped what it wrote; one that arrives before the command starts
+	// ends rigup-exec instead.
 	sigs := exec.Watch()
-	tree, err := tmpl.Load(root)
+	dir, err := cli.prepare(ui, root, sigs)
+	if dir != nil {
+		defer func() {
+			if err := dir.Wipe(); err != nil {
+				ui.warnf("could not wipe %s: %v", dir.Path, err)
+			}
+		}()
+	}
 	if err != nil {
 		return err
 	}
-	var secrets *tmpl.Secrets
-	if tree.NeedsSecrets() {
-		if secrets, err = cli.loadSecrets(ui); err != nil {
-			return err
-		}
-	}
-	res, err := tree.Render(secrets)
-	if err != nil {
-		return err
-	}
-	defer res.Wipe()
-	if sig := sigs.Fatal(); sig != nil {
-		return killedBy(sig.(syscall.Signal))
-	}
-
-	dir, err := cli.createDir(root)
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err := dir.Wipe(); err != nil {
-			ui.warnf("could not wipe %s: %v", dir.Path, err)
-		}
-	}()
-	if dir.FSType == "disk" {
-		ui.warnf("%s is on disk (--allow-disk): wiping it afterwards is not reliable there", dir.Path)
-	}
-	if cli.Janitor {
-		if err := startJanitor(dir.Path); err != nil {
-			return fmt.Errorf("starting the janitor: %w", err)
-		}
-	}
-	if err := materialize(dir, tree, res); err != nil {
-		return err
-	}
-	res.Wipe()
-	if cli.Verbose {
-		locked, total := dir.Locked()
-		ui.notef("%s in %s (%s), %d of %d bytes locked in memory",
-			plural(len(res.Files)+len(tree.Plain), "file"), dir.Path, dir.FSType, locked, total)
-	}
-	if testHookPrepared != nil {
-		if sig := testHookPrepared(dir.Path); sig != nil {
-			return killedBy(sig.(syscall.Signal))
-		}
-	}
-	if sig := sigs.Fatal(); sig != nil {
-		return killedBy(sig.(syscall.Signal))
-	}
-
 	env := os.Environ()
 	env = setenv(env, envConfigHome, dir.Path)
 	env = setenv(env, envConfigDir, dir.Path)
@@ -138,6 +97,57 @@ func (c *runCmd) Run(cli *CLI, ui *ui, k *kong.Context) error {
 		return killedBy(st.Signal)
 	}
 	return statusError(st.Code)
+}
+
+// prepare renders the templates and writes them into a new private
+// directory. It returns the directory, to be wiped, even with an error.
+func (c *CLI) prepare(ui *ui, root string, sigs *exec.Signals) (*tmpfs.Dir, error) {
+	tree, err := tmpl.Load(root)
+	if err != nil {
+		return nil, err
+	}
+	var secrets *tmpl.Secrets
+	if tree.NeedsSecrets() {
+		if secrets, err = c.loadSecrets(ui); err != nil {
+			return nil, err
+		}
+	}
+	res, err := tree.Render(secrets)
+	if err != nil {
+		return nil, err
+	}
+	defer res.Wipe()
+	if sig := sigs.Fatal(); sig != nil {
+		return nil, killedBy(sig.(syscall.Signal))
+	}
+	dir, err := c.createDir(root)
+	if err != nil {
+		return nil, err
+	}
+	if dir.FSType == "disk" {
+		ui.warnf("%s is on disk (--allow-disk): wiping it afterwards is not reliable there", dir.Path)
+	}
+	if c.Janitor {
+		if err := startJanitor(dir.Path); err != nil {
+			return dir, fmt.Errorf("starting the janitor: %w", err)
+		}
+	}
+	if err := materialize(dir, tree, res); err != nil {
+		return dir, err
+	}
+	if c.Verbose {
+		locked, total := dir.Locked()
+		ui.notef("%s in %s (%s), %d of %d bytes locked in memory",
+			plural(len(res.Files)+len(tree.Plain), "file"), dir.Path, dir.FSType, locked, total)
+	}
+	sig := sigs.Fatal()
+	if testHookPrepared != nil && sig == nil {
+		sig = testHookPrepared(dir.Path)
+	}
+	if sig != nil {
+		return dir, killedBy(sig.(syscall.Signal))
+	}
+	return dir, nil
 }
 
 // templateRoot returns the absolute template root.

@@ -486,3 +486,23 @@ func TestRunNoRAM(t *testing.T) {
 		t.Errorf("%s left behind", dir)
 	}
 }
+
+// A closed stderr does not kill rigup-exec by SIGPIPE before it has run the
+// command and wiped: its message is lost, the status is the command's.
+func TestRunClosedStderr(t *testing.T) {
+	r := newRunEnv(t)
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pr.Close()
+	cmd := exec.Command(filepath.Join(binDir, "rigup-exec"), "-v", "-t", r.tpl, "--", "sh", "-c", "exit 3")
+	cmd.Env = append(os.Environ(), "XDG_RUNTIME_DIR="+r.base)
+	cmd.Stderr = pw
+	cmd.Start()
+	pw.Close()
+	if ws := waitStatus(t, cmd); !ws.Exited() || ws.ExitStatus() != 3 {
+		t.Errorf("rigup-exec ended with %v, want exit 3", ws)
+	}
+	r.assertClean()
+}
