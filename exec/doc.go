@@ -13,7 +13,12 @@
 // In init mode (the wrapper is PID 1 or a session leader: docker run -t, a
 // tmux pane, setsid) the child gets its own process group and, when the
 // wrapper owns the terminal, the foreground; the foreground is given back
-// when the child exits. As PID 1 the wrapper also reaps orphans.
+// when the child exits. As PID 1 the wrapper also reaps orphans. Without
+// the wrapper, the child's group would be orphaned and Ctrl-Z would stop
+// nobody; with it, the group is not (the wrapper is its parent, in the same
+// session), so the wrapper continues a child stopped by Ctrl-Z at once, and
+// other stopped members of its group (a grandchild, or a shell's child
+// caught between vfork and exec, which it cannot see stop) within a second.
 //
 // # Signals
 //

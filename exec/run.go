@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -91,8 +92,16 @@ type waited struct {
 func (s *supervisor) supervise() (Status, error) {
 	waits := make(chan waited)
 	go s.wait(waits)
+	var tick <-chan time.Time
+	if s.init && s.tty != nil {
+		t := time.NewTicker(time.Second)
+		defer t.Stop()
+		tick = t.C
+	}
 	for {
 		select {
+		case <-tick:
+			s.continueGroup()
 		case sig := <-s.sigs.ch:
 			s.forward(sig.(syscall.Signal))
 		case w := <-waits:
@@ -201,6 +210,19 @@ func (s *supervisor) stopped(sig syscall.Signal) {
 		syscall.Kill(-group, syscall.SIGCONT)
 	} else {
 		s.child.Signal(syscall.SIGCONT)
+	}
+}
+
+// continueGroup continues the child's process group if a process of it
+// other than the child is stopped. In init mode the group is not orphaned,
+// as it would be without us (we are its parent, in the same session), so
+// Ctrl-Z stops its members, and nobody above us would continue those we do
+// not see stop: a grandchild, or the child of a shell caught between vfork
+// and exec.
+func (s *supervisor) continueGroup() {
+	group := s.childGroup()
+	if group > 0 && !stillStopped(s.child.Pid) && othersStopped(group, s.child.Pid) {
+		syscall.Kill(-group, syscall.SIGCONT)
 	}
 }
 

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 	"unsafe"
@@ -57,6 +59,35 @@ func stillStopped(pid int) bool {
 	// The state follows the command name, which may hold ") ".
 	i := bytes.LastIndexByte(stat, ')')
 	return i >= 0 && i+2 < len(stat) && stat[i+2] == 'T'
+}
+
+// othersStopped reports whether a process of group pgrp other than pid is
+// stopped, reading /proc.
+func othersStopped(pgrp, pid int) bool {
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return false
+	}
+	for _, e := range entries {
+		p, err := strconv.Atoi(e.Name())
+		if err != nil || p == pid {
+			continue
+		}
+		stat, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		// After the command name: state, ppid, pgrp.
+		i := bytes.LastIndexByte(stat, ')')
+		if i < 0 {
+			continue
+		}
+		f := strings.Fields(string(stat[i+1:]))
+		if len(f) > 2 && f[0] == "T" && f[2] == strconv.Itoa(pgrp) {
+			return true
+		}
+	}
+	return false
 }
 
 // Reraise makes the process die by sig, as the child did: with core dumps

@@ -30,6 +30,9 @@ func stopSelf(sig syscall.Signal) {
 // stillStopped cannot look without /proc; the stop is taken as current.
 func stillStopped(pid int) bool { return true }
 
+// othersStopped cannot look without /proc.
+func othersStopped(pgrp, pid int) bool { return false }
+
 // Reraise makes the process die by sig where the Go runtime lets it (INT,
 // TERM, HUP, KILL); it returns when it could not.
 func Reraise(sig syscall.Signal) error {
