@@ -1,0 +1,59 @@
+package e2e
+
+import (
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// rigup-exec -- $SHELL with zsh, the default shell on macOS: job control,
+// the inner shell's own jobs, suspend and the exit status, as for bash.
+func TestJobControlInnerZsh(t *testing.T) {
+	require(t, "zsh")
+	fx := newJCFixture(t)
+	term := startOuterShell(t, fx)
+	term.run("PS1=$IPS1 rigup-exec -t tpl -- zsh -f -i")
+	term.innerPrompt()
+	inner := term.waitProc("zsh", "rigup-exec", nil)
+	rigup, _ := readProc(inner.ppid)
+	fx.oneRunDir(t)
+
+	term.run(`echo "F""LAGS=$-"`)
+	if flags := term.expectRe(regexp.MustCompile(`FLAGS=(\w*)`))[1]; !strings.Contains(flags, "m") {
+		t.Errorf("inner $- is %q: no job control", flags)
+	}
+	term.innerPrompt()
+
+	term.run("sleep 30")
+	sleep := term.waitProc("sleep", "zsh", func(p proc) bool { return p.ppid == inner.pid })
+	term.send("\x1a")
+	term.expect("suspended")
+	term.innerPrompt()
+	term.waitState("stopped", stopped, sleep.pid)
+	term.waitState("running", running, rigup.pid, inner.pid)
+	term.run("fg")
+	term.waitState("running", running, sleep.pid)
+	term.send("\x03")
+	term.innerPrompt()
+	if alive(sleep.pid) {
+		t.Errorf("the inner sleep survived Ctrl-C")
+	}
+
+	term.run("suspend")
+	term.expect("Stopped")
+	term.prompt()
+	term.waitState("stopped", stopped, rigup.pid, inner.pid)
+	term.run("fg")
+	term.innerPrompt()
+	term.run("echo AL''IVE")
+	term.expect("ALIVE")
+	term.innerPrompt()
+
+	term.run("exit 7")
+	term.prompt()
+	if rc := term.status(outerPS1); rc != 7 {
+		t.Errorf("status %d after inner exit 7, want 7", rc)
+	}
+	fx.noRunDir(t)
+	term.noRigupLeft()
+}
