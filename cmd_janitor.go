@@ -34,6 +34,7 @@ func startJanitor(dir string) error {
 	}
 	defer r.Close()
 	p, err := os.StartProcess(exe, []string{"rigup-exec", "janitor", dir}, &os.ProcAttr{
+		Dir:   "/", // holds no directory of the user's busy
 		Files: []*os.File{r},
 		Sys:   &syscall.SysProcAttr{Setsid: true},
 	})

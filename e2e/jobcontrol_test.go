@@ -726,28 +726,41 @@ func TestJobControlInnerShell(t *testing.T) {
 		t.Fatalf("Ctrl-C of the inner job ended rigup-exec or the inner shell")
 	}
 
-	// suspend: the outer shell gets the terminal; fg gives it back.
+	term.suspendFgExit(rigup.pid, inner.pid)
+	term.backAndClean(fx)
+}
+
+// backAndClean checks that the outer shell reads commands again, and that
+// nothing of rigup-exec is left: no run directory, no process, no noise.
+func (term *jcTerm) backAndClean(fx *jcFixture) {
+	term.t.Helper()
+	term.run("echo BA''CK")
+	term.expect("BACK")
+	term.prompt()
+	fx.noRunDir(term.t)
+	term.noRigupLeft()
+	term.noScreenNoise()
+}
+
+// suspendFgExit has the inner shell at the prompt suspend itself: the
+// outer shell gets the terminal back, with rigup-exec and the inner shell
+// stopped; fg gives it back; the inner shell's exit 7 is the outer $?.
+func (term *jcTerm) suspendFgExit(rigup, inner int) {
+	term.t.Helper()
 	term.run("suspend")
 	term.expect("Stopped")
 	term.prompt()
-	term.waitState("stopped", stopped, rigup.pid, inner.pid)
+	term.waitState("stopped", stopped, rigup, inner)
 	term.run("fg")
 	term.innerPrompt()
 	term.run("echo AL''IVE")
 	term.expect("ALIVE")
 	term.innerPrompt()
-
 	term.run("exit 7")
 	term.prompt()
 	if rc := term.status(outerPS1); rc != 7 {
-		t.Errorf("status %d after inner exit 7, want 7", rc)
+		term.t.Errorf("status %d after inner exit 7, want 7", rc)
 	}
-	term.run("echo BA''CK")
-	term.expect("BACK")
-	term.prompt()
-	fx.noRunDir(t)
-	term.noRigupLeft()
-	term.noScreenNoise()
 }
 
 // In a pipeline, a later member that reads the terminal must not be
@@ -934,12 +947,7 @@ func TestJobControlInnerShellKilled(t *testing.T) {
 	if rc := term.status(outerPS1); rc != 137 {
 		t.Errorf("status %d after kill -9 of the inner shell, want 137", rc)
 	}
-	term.run("echo BA''CK")
-	term.expect("BACK")
-	term.prompt()
-	fx.noRunDir(t)
-	term.noRigupLeft()
-	term.noScreenNoise()
+	term.backAndClean(fx)
 }
 
 // Init mode: rigup-exec leads the terminal's session, as in docker run -t.

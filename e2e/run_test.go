@@ -413,10 +413,7 @@ func TestRunSignalDispositions(t *testing.T) {
 // hands it, and a child's death by a signal becomes 128+N: the kernel does
 // not let init die by a signal it sends itself.
 func TestRunAsPID1(t *testing.T) {
-	require(t, "unshare", "ps")
-	if os.Getuid() != 0 {
-		t.Skip("a PID namespace needs root here")
-	}
+	requireRoot(t, "a PID namespace", "unshare", "ps")
 	r := newRunEnv(t)
 	pid1 := func(args ...string) *exec.Cmd {
 		cmd := exec.Command("unshare", append([]string{"--pid", "--fork", "--mount-proc",
@@ -445,10 +442,7 @@ func TestRunAsPID1(t *testing.T) {
 // --allow-disk, which warns. /dev/shm is replaced by a disk directory in a
 // private mount namespace, which needs root.
 func TestRunNoRAM(t *testing.T) {
-	require(t, "unshare", "mount")
-	if os.Getuid() != 0 {
-		t.Skip("a private mount namespace needs root here")
-	}
+	requireRoot(t, "a private mount namespace", "unshare", "mount")
 	r := newRunEnv(t)
 	home := t.TempDir()
 	run := func(flags string) (string, string, syscall.WaitStatus) {
@@ -505,4 +499,14 @@ func TestRunClosedStderr(t *testing.T) {
 		t.Errorf("rigup-exec ended with %v, want exit 3", ws)
 	}
 	r.assertClean()
+}
+
+// requireRoot skips a test that needs root for what, and needs programs.
+// .ci/run runs the suite as root, then as a user.
+func requireRoot(t *testing.T, what string, programs ...string) {
+	t.Helper()
+	require(t, programs...)
+	if os.Getuid() != 0 {
+		t.Skipf("%s needs root here", what)
+	}
 }

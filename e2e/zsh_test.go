@@ -39,21 +39,7 @@ func TestJobControlInnerZsh(t *testing.T) {
 		t.Errorf("the inner sleep survived Ctrl-C")
 	}
 
-	term.run("suspend")
-	term.expect("Stopped")
-	term.prompt()
-	term.waitState("stopped", stopped, rigup.pid, inner.pid)
-	term.run("fg")
-	term.innerPrompt()
-	term.run("echo AL''IVE")
-	term.expect("ALIVE")
-	term.innerPrompt()
-
-	term.run("exit 7")
-	term.prompt()
-	if rc := term.status(outerPS1); rc != 7 {
-		t.Errorf("status %d after inner exit 7, want 7", rc)
-	}
+	term.suspendFgExit(rigup.pid, inner.pid)
 	fx.noRunDir(t)
 	term.noRigupLeft()
 }
