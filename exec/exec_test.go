@@ -71,6 +71,25 @@ func TestLookPath(t *testing.T) {
 		}
 	}
 
+	// A directory of PATH that cannot be searched is passed over (as
+	// root, every directory can be searched).
+	if os.Geteuid() != 0 {
+		closed := filepath.Join(t.TempDir(), "closed")
+		os.Mkdir(closed, 0o755)
+		os.WriteFile(filepath.Join(closed, "tool"), []byte("x"), 0o755)
+		os.Chmod(closed, 0)
+		defer os.Chmod(closed, 0o755)
+		for _, tc := range []struct{ path, want string }{{closed, "127"}, {closed + ":" + dir, tool}} {
+			got, err := LookPath("tool", tc.path)
+			if _, ok := err.(*NotFoundError); ok {
+				got = "127"
+			}
+			if got != tc.want {
+				t.Errorf("LookPath(tool, %q) = %q, %v; want %s", tc.path, got, err, tc.want)
+			}
+		}
+	}
+
 	// An empty element of PATH is the working directory, as for execvp.
 	t.Chdir(dir)
 	if got, err := LookPath("tool", "/nonexistent:"); err != nil || got != "./tool" {

@@ -68,7 +68,9 @@ func LookPath(name, path string) (string, error) {
 		if err == nil {
 			return p, nil
 		}
-		if !errors.Is(err, fs.ErrNotExist) && unusable == nil {
+		// A directory of PATH that cannot be searched hides nothing
+		// that could be run: go on, as shells do.
+		if !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, fs.ErrPermission) && unusable == nil {
 			unusable = &CannotRunError{Path: p, Err: err}
 		}
 	}
