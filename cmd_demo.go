@@ -124,7 +124,7 @@ func demoRig(dir, key string) error {
 		return err
 	}
 	var out bytes.Buffer
-	if err := crypto.Encrypt(&out, plain, recipient); err != nil {
+	if err := crypto.EncryptTo(&out, plain, []crypto.Recipient{recipient}); err != nil {
 		return err
 	}
 	return os.WriteFile(filepath.Join(dir, "rigup.secrets.toml.age"), out.Bytes(), 0o600)

@@ -60,7 +60,7 @@ func encryptTo(b *testing.B, path string, msg []byte) []byte {
 		b.Fatal(err)
 	}
 	var buf bytes.Buffer
-	if err := Encrypt(&buf, msg, r); err != nil {
+	if err := EncryptTo(&buf, msg, []Recipient{r}); err != nil {
 		b.Fatal(err)
 	}
 	return buf.Bytes()

@@ -48,6 +48,10 @@ type Key struct {
 
 var _ age.Identity = (*Key)(nil)
 
+// PublicKey returns the key's public half, or nil when it cannot be known
+// without parsing the private key (old PEM formats without a .pub file).
+func (k *Key) PublicKey() ssh.PublicKey { return k.pub }
+
 // PermissionError is returned for a key file that other users may access,
 // which ssh refuses too.
 type PermissionError struct {
