@@ -120,7 +120,7 @@ func (c *CLI) prepare(ui *ui, root string, sigs *exec.Signals) (*tmpfs.Dir, erro
 	if sig := sigs.Fatal(); sig != nil {
 		return nil, killedBy(sig.(syscall.Signal))
 	}
-	dir, err := c.createDir(root)
+	dir, err := c.createDir(rigName(root))
 	if err != nil {
 		return nil, err
 	}
@@ -158,10 +158,10 @@ func (c *CLI) templateRoot() (string, error) {
 	return filepath.Abs(expandHome(c.Templates))
 }
 
-// createDir makes the private directory, in RAM unless --allow-disk.
-func (c *CLI) createDir(root string) (*tmpfs.Dir, error) {
+// createDir makes a private directory, in RAM unless --allow-disk.
+func (c *CLI) createDir(rig string) (*tmpfs.Dir, error) {
 	opt := tmpfs.Options{
-		Rig:        rigName(root),
+		Rig:        rig,
 		RuntimeDir: os.Getenv("XDG_RUNTIME_DIR"),
 		AllowDisk:  c.AllowDisk,
 	}

@@ -9,10 +9,18 @@ import (
 	"syscall"
 )
 
-// The end-to-end tests build rigup-exec with this file to reach a moment
-// that is otherwise too short to hit: with RIGUP_E2E_HOLD=1 it says when
+// The end-to-end tests build rigup-exec with this file to reach moments
+// that are otherwise too short to hit: with RIGUP_E2E_HOLD=1 it says when
 // the directory is ready, then holds the child back until a signal comes.
 func init() {
+	// With RIGUP_E2E_CRASH_AT=STEP, rigup-exec dies by SIGKILL at that
+	// step of writing a file atomically.
+	testHookWrite = func(step string) {
+		if os.Getenv("RIGUP_E2E_CRASH_AT") == step {
+			syscall.Kill(os.Getpid(), syscall.SIGKILL)
+			select {}
+		}
+	}
 	testHookPrepared = func(dir string) os.Signal {
 		if os.Getenv("RIGUP_E2E_HOLD") != "1" {
 			return nil

@@ -92,6 +92,21 @@ func (c *CLI) loadSecrets(ui *ui) (*tmpl.Secrets, error) {
 	if err != nil {
 		return nil, err
 	}
+	plain, err := c.decryptFile(ui, path)
+	if err != nil {
+		return nil, err
+	}
+	defer clear(plain)
+	secrets, err := tmpl.ParseSecrets(plain)
+	if err != nil {
+		return nil, hint(fmt.Errorf("%s: %w", display(path), err), "fix it with rigup-exec secrets edit")
+	}
+	return secrets, nil
+}
+
+// decryptFile decrypts the secrets file at path with the user's keys. The
+// caller wipes the plaintext.
+func (c *CLI) decryptFile(ui *ui, path string) ([]byte, error) {
 	name := display(path)
 	f, err := os.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -102,6 +117,19 @@ func (c *CLI) loadSecrets(ui *ui) (*tmpl.Secrets, error) {
 		return nil, err
 	}
 	defer f.Close()
+	keys, err := c.loadKeys(ui)
+	if err != nil {
+		return nil, err
+	}
+	plain, err := crypto.Decrypt(f, name, keys)
+	if err != nil {
+		return nil, decryptError(err, keys)
+	}
+	return plain, nil
+}
+
+// loadKeys loads the user's keys, without parsing their private halves.
+func (c *CLI) loadKeys(ui *ui) ([]*crypto.Key, error) {
 	keyPaths, err := c.identityPaths()
 	if err != nil {
 		return nil, err
@@ -114,16 +142,7 @@ func (c *CLI) loadSecrets(ui *ui) (*tmpl.Secrets, error) {
 		}
 		keys = append(keys, k)
 	}
-	plain, err := crypto.Decrypt(f, name, keys)
-	if err != nil {
-		return nil, decryptError(err, keyPaths)
-	}
-	defer clear(plain)
-	secrets, err := tmpl.ParseSecrets(plain)
-	if err != nil {
-		return nil, hint(fmt.Errorf("%s: %w", name, err), "fix it with rigup-exec secrets edit")
-	}
-	return secrets, nil
+	return keys, nil
 }
 
 func keyError(err error, path string) error {
@@ -142,12 +161,12 @@ func keyError(err error, path string) error {
 	return err
 }
 
-func decryptError(err error, keyPaths []string) error {
+func decryptError(err error, keys []*crypto.Key) error {
 	var noMatch *crypto.NoMatchError
 	if errors.As(err, &noMatch) {
-		pubs := make([]string, len(keyPaths))
-		for i, p := range keyPaths {
-			pubs[i] = tilde(p) + ".pub"
+		pubs := make([]string, len(keys))
+		for i, k := range keys {
+			pubs[i] = k.Name + ".pub"
 		}
 		return hint(err,
 			fmt.Sprintf("ask someone who can decrypt it to add your public key (%s) to its recipients", strings.Join(pubs, " or ")),
