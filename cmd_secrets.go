@@ -289,7 +289,9 @@ func (e *secretsEditCmd) Run(cli *CLI, ui *ui) error {
 			return hint(errors.New("no public key of yours to encrypt a new secrets file to"),
 				"pass -R with your public key (~/.ssh/id_ed25519.pub)")
 		}
-		want = own
+		if len(own) > 0 {
+			want = own[:1] // the first identity: ~/.ssh/id_ed25519, else id_rsa
+		}
 	}
 	want = append(want, minus(extra, want)...)
 	if len(want) == 0 {
