@@ -143,6 +143,27 @@ func (p *project) changeTo(want, known []crypto.Recipient) (recipientChange, err
 	return d, nil
 }
 
+// namedRecipients returns the recipients of the secrets file among known,
+// and fails if it has others, which no recipients file names: writing it
+// would lock them out.
+func (p *project) namedRecipients(known []crypto.Recipient) ([]crypto.Recipient, error) {
+	f, err := os.Open(p.secrets)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	matched, unknown, _, err := crypto.HeaderRecipients(f, known)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", display(p.secrets), err)
+	}
+	if unknown > 0 {
+		return nil, hint(fmt.Errorf("%s is also encrypted to %s that no %s names: saving it would lock them out",
+			display(p.secrets), plural(unknown, "other key"), recipientsFileName),
+			"write everyone's public key into "+recipientsFileName+" (one per line, the format age -R reads), then run rigup-exec secrets rekey")
+	}
+	return matched, nil
+}
+
 // minus returns the recipients of a that are not in b.
 func minus(a, b []crypto.Recipient) []crypto.Recipient {
 	var out []crypto.Recipient
@@ -284,13 +305,20 @@ func (e *secretsEditCmd) Run(cli *CLI, ui *ui) error {
 	keyPaths, _ := cli.identityPaths()
 	own := ownRecipients(keys, keyPaths)
 	want := listed
-	if !hasFile && !p.exists {
+	switch {
+	case !hasFile && !p.exists:
 		if len(own) == 0 && len(extra) == 0 {
 			return hint(errors.New("no public key of yours to encrypt a new secrets file to"),
 				"pass -R with your public key (~/.ssh/id_ed25519.pub)")
 		}
 		if len(own) > 0 {
 			want = own[:1] // the first identity: ~/.ssh/id_ed25519, else id_rsa
+		}
+	case !hasFile:
+		// A file made with age -R alone: keep the recipients that can be
+		// named, and refuse to drop those that cannot.
+		if want, err = p.namedRecipients(own); err != nil {
+			return err
 		}
 	}
 	want = append(want, minus(extra, want)...)
@@ -352,7 +380,7 @@ func parseRecipientArgs(args []string) ([]crypto.Recipient, error) {
 		if err != nil {
 			return nil, hint(fmt.Errorf("-R %s: %w", shortArg(a), err), "give an ssh-ed25519 or ssh-rsa public key, or its .pub file")
 		}
-		rs = append(rs, r)
+		rs = append(rs, minus([]crypto.Recipient{r}, rs)...)
 	}
 	return rs, nil
 }
