@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -369,10 +370,14 @@ func parseRecipientArgs(args []string) ([]crypto.Recipient, error) {
 	var rs []crypto.Recipient
 	for _, a := range args {
 		line := a
-		if !strings.HasPrefix(a, "ssh-") && fileExists(a) {
+		if !strings.HasPrefix(a, "ssh-") && (fileExists(a) || strings.HasSuffix(a, ".pub") || strings.Contains(a, "/")) {
 			data, err := os.ReadFile(a)
 			if err != nil {
-				return nil, err
+				var pe *fs.PathError
+				if errors.As(err, &pe) {
+					err = pe.Err // the path is already in the message
+				}
+				return nil, hint(fmt.Errorf("-R %s: %w", a, err), "give an ssh-ed25519 or ssh-rsa public key, or its .pub file")
 			}
 			line = string(data)
 		}
@@ -569,7 +574,7 @@ func (secretsRecipientsCmd) Run(cli *CLI, ui *ui) error {
 	}
 	if !hasFile {
 		return hint(fmt.Errorf("there is no %s next to %s", recipientsFileName, display(p.secrets)),
-			"rigup-exec secrets edit writes one")
+			"rigup-exec secrets edit writes one, or write it by hand: one SSH public key per line")
 	}
 	var own []crypto.Recipient
 	if keys, err := cli.loadKeys(ui); err == nil {

@@ -13,10 +13,10 @@ import (
 // that are otherwise too short to hit: with RIGUP_E2E_HOLD=1 it says when
 // the directory is ready, then holds the child back until a signal comes.
 func init() {
-	// With RIGUP_E2E_CRASH_AT=STEP, rigup-exec dies by SIGKILL at that
-	// step of writing a file atomically.
-	testHookWrite = func(step string) {
-		if os.Getenv("RIGUP_E2E_CRASH_AT") == step {
+	// With RIGUP_E2E_CRASH_AT=STEP or FILE:STEP, rigup-exec dies by
+	// SIGKILL at that step of writing a file (that file) atomically.
+	testHookWrite = func(file, step string) {
+		if at := os.Getenv("RIGUP_E2E_CRASH_AT"); at == step || at == file+":"+step {
 			syscall.Kill(os.Getpid(), syscall.SIGKILL)
 			select {}
 		}

@@ -15,11 +15,11 @@ const recipientsFileName = "rigup.secrets.recipients"
 
 // testHookWrite, when set (by a build for the end-to-end tests), is called
 // at each step of writeAtomic, so that a test can kill rigup-exec there.
-var testHookWrite func(step string)
+var testHookWrite func(file, step string)
 
-func writeStep(step string) {
+func writeStep(path, step string) {
 	if testHookWrite != nil {
-		testHookWrite(step)
+		testHookWrite(filepath.Base(path), step)
 	}
 }
 
@@ -44,25 +44,25 @@ func writeAtomic(path string, data []byte, mode fs.FileMode) (err error) {
 			os.Remove(tmp)
 		}
 	}()
-	writeStep("temp-created")
+	writeStep(path, "temp-created")
 	if _, err := f.Write(data); err != nil {
 		return err
 	}
-	writeStep("temp-written")
+	writeStep(path, "temp-written")
 	if err := f.Chmod(mode); err != nil {
 		return err
 	}
 	if err := f.Sync(); err != nil {
 		return err
 	}
-	writeStep("temp-synced")
+	writeStep(path, "temp-synced")
 	if err := f.Close(); err != nil {
 		return err
 	}
 	if err := os.Rename(tmp, path); err != nil {
 		return err
 	}
-	writeStep("renamed")
+	writeStep(path, "renamed")
 	return syncDir(dir)
 }
 
