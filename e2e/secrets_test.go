@@ -66,6 +66,28 @@ func newSecretsEnv(t *testing.T) *secretsEnv {
 	return s
 }
 
+// replaceValue runs secrets edit with an editor that replaces old by v,
+// and expects it saved.
+func (s *secretsEnv) replaceValue(old, v string) {
+	s.t.Helper()
+	s.setEditor("edit", shellVar("old", old)+shellVar("new", v)+`grep -qF "$old" "$1" || exit 8
+sed -i "s/$old/$new/" "$1"
+`)
+	r := s.run("secrets", "edit")
+	s.expectExit(r, 0, "secrets edit")
+	expectContains(s.t, "secrets edit", r.stderr, "saved")
+}
+
+// existingFile makes the project's secrets file as age -R would, holding a
+// new secret value, with the user's key as its one recipient, and returns
+// the value and the file's bytes.
+func (s *secretsEnv) existingFile(label string) (string, []byte) {
+	v := secretValue(s.t, label)
+	s.writeRecipients(s.alice)
+	s.ageEncrypt(tomlWith(v, "x"))
+	return v, s.readSecretsFile()
+}
+
 // keygen makes a key without a passphrase with the real ssh-keygen and
 // returns the path of its private half.
 func (s *secretsEnv) keygen(path, typ string) string {
@@ -492,12 +514,7 @@ func TestSecretsEdit(t *testing.T) {
 	recipients, _ := os.ReadFile(s.recipientsFile())
 
 	v := secretValue(t, "new")
-	s.setEditor("edit", shellVar("old", old)+shellVar("new", v)+`grep -qF "$old" "$1" || exit 8
-sed -i "s/$old/$new/" "$1"
-`)
-	r := s.run("secrets", "edit")
-	s.expectExit(r, 0, "secrets edit")
-	expectContains(t, "secrets edit", r.stderr, "saved")
+	s.replaceValue(old, v)
 	s.expectPlaintext(s.alice, tomlWith(v, pw))
 	expectFile(t, "secrets edit", s.recipientsFile(), recipients)
 	if fi, err := os.Stat(s.secretsFile()); err == nil && fi.Mode().Perm() != 0o640 {
@@ -526,10 +543,7 @@ func TestSecretsEditWithoutRuntimeDir(t *testing.T) {
 // bytes again, leaves the encrypted file untouched: "no changes", exit 0.
 func TestSecretsUnchanged(t *testing.T) {
 	s := newSecretsEnv(t)
-	v := secretValue(t, "mcp")
-	s.writeRecipients(s.alice)
-	s.ageEncrypt(tomlWith(v, "x"))
-	before := s.readSecretsFile()
+	v, before := s.existingFile("mcp")
 	recipients, _ := os.ReadFile(s.recipientsFile())
 	for _, tc := range []struct{ name, body string }{
 		{"untouched", "exit 0\n"},
@@ -550,10 +564,7 @@ func TestSecretsUnchanged(t *testing.T) {
 // byte for byte.
 func TestSecretsInvalidNoTerminal(t *testing.T) {
 	s := newSecretsEnv(t)
-	old := secretValue(t, "old")
-	s.writeRecipients(s.alice)
-	s.ageEncrypt(tomlWith(old, "x"))
-	before := s.readSecretsFile()
+	old, before := s.existingFile("old")
 	bad := secretValue(t, "bad")
 	for _, tc := range []struct{ name, text string }{
 		{"bare value", "[mcp]\nok = \"fine\"\nkey = " + bad + "\n"},
@@ -578,10 +589,7 @@ func TestSecretsInvalidNoTerminal(t *testing.T) {
 // saves nothing.
 func TestSecretsEditorFails(t *testing.T) {
 	s := newSecretsEnv(t)
-	old := secretValue(t, "old")
-	s.writeRecipients(s.alice)
-	s.ageEncrypt(tomlWith(old, "x"))
-	before := s.readSecretsFile()
+	old, before := s.existingFile("old")
 	v := secretValue(t, "new")
 	s.setEditor("fail", writeText(tomlWith(v, "x"))+"exit 3\n")
 	r := s.run("secrets", "edit")
@@ -691,12 +699,7 @@ func TestSecretsAgeEncryptedFileEditable(t *testing.T) {
 	s.writeRecipients(s.alice, bob)
 	s.ageEncrypt(tomlWith(old, pw))
 	v := secretValue(t, "new")
-	s.setEditor("edit", shellVar("old", old)+shellVar("new", v)+`grep -qF "$old" "$1" || exit 8
-sed -i "s/$old/$new/" "$1"
-`)
-	r := s.run("secrets", "edit")
-	s.expectExit(r, 0, "secrets edit")
-	expectContains(t, "secrets edit", r.stderr, "saved")
+	s.replaceValue(old, v)
 	s.expectPlaintext(s.alice, tomlWith(v, pw))
 	s.expectPlaintext(bob, tomlWith(v, pw))
 	s.scan(old, pw, v)
@@ -867,10 +870,7 @@ func (h *heldEdit) wait() syscall.WaitStatus {
 // then saves normally, and the next edit works.
 func TestSecretsConcurrentEdit(t *testing.T) {
 	s := newSecretsEnv(t)
-	old := secretValue(t, "old")
-	s.writeRecipients(s.alice)
-	s.ageEncrypt(tomlWith(old, "x"))
-	before := s.readSecretsFile()
+	old, before := s.existingFile("old")
 	link := filepath.Join(s.root, "link")
 	if err := os.Symlink(s.project, link); err != nil {
 		t.Fatal(err)
@@ -936,10 +936,7 @@ func waitGroupGone(t *testing.T, pgid int) {
 // again.
 func TestSecretsKilledWhileEditing(t *testing.T) {
 	s := newSecretsEnv(t)
-	old := secretValue(t, "old")
-	s.writeRecipients(s.alice)
-	s.ageEncrypt(tomlWith(old, "x"))
-	before := s.readSecretsFile()
+	old, before := s.existingFile("old")
 	held := s.startHeldEdit("exit 0\n")
 	path := s.editorPaths()[0]
 	syscall.Kill(held.cmd.Process.Pid, syscall.SIGKILL)
