@@ -120,12 +120,9 @@ func (c *CLI) prepare(ui *ui, root string, sigs *exec.Signals) (*tmpfs.Dir, erro
 	if sig := sigs.Fatal(); sig != nil {
 		return nil, killedBy(sig.(syscall.Signal))
 	}
-	dir, err := c.createDir(rigName(root))
+	dir, err := c.createDir(ui, rigName(root))
 	if err != nil {
 		return nil, err
-	}
-	if dir.FSType == "disk" {
-		ui.warnf("%s is on disk (--allow-disk): wiping it afterwards is not reliable there", dir.Path)
 	}
 	if c.Janitor {
 		if err := startJanitor(dir.Path); err != nil {
@@ -158,8 +155,9 @@ func (c *CLI) templateRoot() (string, error) {
 	return filepath.Abs(expandHome(c.Templates))
 }
 
-// createDir makes a private directory, in RAM unless --allow-disk.
-func (c *CLI) createDir(rig string) (*tmpfs.Dir, error) {
+// createDir makes a private directory, in RAM unless --allow-disk, and
+// warns when it is on disk.
+func (c *CLI) createDir(ui *ui, rig string) (*tmpfs.Dir, error) {
 	opt := tmpfs.Options{
 		Rig:        rig,
 		RuntimeDir: os.Getenv("XDG_RUNTIME_DIR"),
@@ -177,6 +175,9 @@ func (c *CLI) createDir(rig string) (*tmpfs.Dir, error) {
 	if errors.As(err, &noRAM) {
 		return nil, hint(fmt.Errorf("no private directory in RAM for the configs: %s", strings.Join(noRAM.Rejected, "; ")),
 			"set XDG_RUNTIME_DIR to a 0700 tmpfs directory of yours, or pass --allow-disk to accept a directory on disk")
+	}
+	if err == nil && dir.FSType == "disk" {
+		ui.warnf("%s is on disk (--allow-disk): wiping it afterwards is not reliable there", dir.Path)
 	}
 	return dir, err
 }

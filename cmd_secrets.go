@@ -405,7 +405,7 @@ func shortArg(a string) string {
 // directory is wiped before it returns.
 func (c *CLI) editInRAM(ui *ui, plaintext []byte) ([]byte, error) {
 	sigs := exec.Watch()
-	dir, err := c.createDir("secrets")
+	dir, err := c.createDir(ui, "secrets")
 	if err != nil {
 		return nil, err
 	}

@@ -1095,3 +1095,42 @@ while [ $i -lt 1200 ]; do i=$((i+1)); sleep 0.05; done
 
 // String is what the terminal shows, for waitForFile.
 func (term *terminal) String() string { return term.screen() }
+
+// With no RAM directory (/dev/shm replaced by a disk directory in a private
+// mount namespace, as root), secrets edit refuses, and with --allow-disk
+// edits on disk with a warning, wiping the plaintext afterwards.
+func TestSecretsEditNoRAM(t *testing.T) {
+	requireRoot(t, "a private mount namespace", "unshare", "mount")
+	s := newSecretsEnv(t)
+	s.noXDG = true
+	old, before := s.existingFile("old")
+	v := secretValue(t, "new")
+	s.setEditor("edit", `echo "$1" > "`+s.marker("where")+`"
+`+writeText(tomlWith(v, "x")))
+	disk := t.TempDir()
+	edit := func(flags ...string) result {
+		t.Helper()
+		cmd := exec.Command("unshare", append([]string{"--mount", "--propagation", "private", "sh", "-c",
+			`mount --bind "$0" /dev/shm && exec "$@"`, disk, filepath.Join(binDir, "rigup-exec")}, flags...)...)
+		cmd.Dir, cmd.Env = s.project, s.env()
+		var stdout, stderr strings.Builder
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		cmd.Start()
+		ws := waitStatus(t, cmd)
+		return result{stdout.String(), stderr.String(), ws}
+	}
+	r := edit("secrets", "edit")
+	s.expectExit(r, 125, "secrets edit without RAM")
+	expectContains(t, "secrets edit without RAM", r.stderr, "no private directory in RAM")
+	expectFile(t, "secrets edit without RAM", s.secretsFile(), before)
+	r = edit("--allow-disk", "secrets", "edit")
+	s.expectExit(r, 0, "secrets edit --allow-disk")
+	expectContains(t, "secrets edit --allow-disk", r.stderr, "is on disk (--allow-disk): wiping it afterwards is not reliable there")
+	s.expectPlaintext(s.alice, tomlWith(v, "x"))
+	where, _ := os.ReadFile(s.marker("where"))
+	if !strings.HasPrefix(string(where), s.home+"/.cache/rigup-exec/rigup-secrets-") {
+		t.Errorf("the editor's file was %q, want one under ~/.cache/rigup-exec", where)
+	}
+	waitGone(t, strings.TrimSpace(string(where)))
+	scanPlaintextAll(t, []string{old, v}, s.root, s.home, s.project, disk, os.TempDir(), "/tmp", "/dev/shm")
+}
