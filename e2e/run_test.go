@@ -123,15 +123,17 @@ func TestRunChildKilled(t *testing.T) {
 
 // signalChild is a child that reports each signal it receives on stdout,
 // one name per line, after "READY"; it exits 0 on SIGTERM.
+// It writes with os.write: a signal that arrives while a buffered print
+// is flushing would make print fail as a reentrant call.
 const signalChild = `
-import signal, sys
+import os, signal, sys
 def on(n, _):
-    print(signal.Signals(n).name, flush=True)
+    os.write(1, (signal.Signals(n).name + "\n").encode())
     if n == signal.SIGTERM:
         sys.exit(0)
 for name in sys.argv[1:]:
     signal.signal(getattr(signal, name), on)
-print("READY", flush=True)
+os.write(1, b"READY\n")
 while True:
     signal.pause()
 `
