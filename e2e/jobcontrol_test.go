@@ -678,19 +678,7 @@ func TestJobControlCtrlZ(t *testing.T) {
 // so that the outer shell gets the terminal back; its exit status is
 // passed on.
 func TestJobControlInnerShell(t *testing.T) {
-	fx := newJCFixture(t)
-	term := startOuterShell(t, fx)
-	term.run("PS1=$IPS1 rigup-exec -t tpl -- bash --norc --noprofile -i")
-	term.innerPrompt()
-	inner := term.waitProc("bash", "rigup-exec", nil)
-	rigup, _ := readProc(inner.ppid)
-	fx.oneRunDir(t)
-
-	term.run(`echo "F""LAGS=$-"`)
-	if flags := term.expectRe(regexp.MustCompile(`FLAGS=(\w*)`))[1]; !strings.Contains(flags, "m") {
-		t.Errorf("inner $- is %q: no job control", flags)
-	}
-	term.innerPrompt()
+	fx, term, rigup, inner := startInnerShell(t, "bash", "bash --norc --noprofile -i")
 	term.run(`echo "T""TY=$(tty)"`)
 	if tty := term.expectRe(regexp.MustCompile(`TTY=(\S+)`))[1]; !strings.HasPrefix(tty, "/dev/pts/") {
 		t.Errorf("inner tty is %q", tty)
@@ -740,6 +728,27 @@ func (term *jcTerm) backAndClean(fx *jcFixture) {
 	fx.noRunDir(term.t)
 	term.noRigupLeft()
 	term.noScreenNoise()
+}
+
+// startInnerShell types rigup-exec -- cmdline into an outer shell, where
+// cmdline starts the interactive shell called name, and checks that the
+// inner shell has job control. It returns the processes of rigup-exec and
+// of the inner shell.
+func startInnerShell(t *testing.T, name, cmdline string) (*jcFixture, *jcTerm, proc, proc) {
+	t.Helper()
+	fx := newJCFixture(t)
+	term := startOuterShell(t, fx)
+	term.run("PS1=$IPS1 rigup-exec -t tpl -- " + cmdline)
+	term.innerPrompt()
+	inner := term.waitProc(name, "rigup-exec", nil)
+	rigup, _ := readProc(inner.ppid)
+	fx.oneRunDir(t)
+	term.run(`echo "F""LAGS=$-"`)
+	if flags := term.expectRe(regexp.MustCompile(`FLAGS=(\w*)`))[1]; !strings.Contains(flags, "m") {
+		t.Errorf("inner $- is %q: no job control", flags)
+	}
+	term.innerPrompt()
+	return fx, term, rigup, inner
 }
 
 // suspendFgExit has the inner shell at the prompt suspend itself: the

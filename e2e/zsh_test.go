@@ -1,28 +1,12 @@
 package e2e
 
-import (
-	"regexp"
-	"strings"
-	"testing"
-)
+import "testing"
 
 // rigup-exec -- $SHELL with zsh, the default shell on macOS: job control,
 // the inner shell's own jobs, suspend and the exit status, as for bash.
 func TestJobControlInnerZsh(t *testing.T) {
 	require(t, "zsh")
-	fx := newJCFixture(t)
-	term := startOuterShell(t, fx)
-	term.run("PS1=$IPS1 rigup-exec -t tpl -- zsh -f -i")
-	term.innerPrompt()
-	inner := term.waitProc("zsh", "rigup-exec", nil)
-	rigup, _ := readProc(inner.ppid)
-	fx.oneRunDir(t)
-
-	term.run(`echo "F""LAGS=$-"`)
-	if flags := term.expectRe(regexp.MustCompile(`FLAGS=(\w*)`))[1]; !strings.Contains(flags, "m") {
-		t.Errorf("inner $- is %q: no job control", flags)
-	}
-	term.innerPrompt()
+	fx, term, rigup, inner := startInnerShell(t, "zsh", "zsh -f -i")
 
 	term.run("sleep 30")
 	sleep := term.waitProc("sleep", "zsh", func(p proc) bool { return p.ppid == inner.pid })
