@@ -566,13 +566,7 @@ func TestJobControlCtrlCOnce(t *testing.T) {
 	term := startOuterShell(t, fx)
 	term.run("rigup-exec -t tpl -- " + counter)
 	term.countInts()
-	term.prompt()
-	if rc := term.status(outerPS1); rc != 0 {
-		t.Errorf("status %d, want 0 (the child took SIGINT and exited 0)", rc)
-	}
-	fx.noRunDir(t)
-	term.noRigupLeft()
-	term.noScreenNoise()
+	term.endsWith(fx, 0, "the child took SIGINT and exited 0")
 }
 
 // Ctrl-C on rigup-exec -- sleep 30: rigup-exec dies by SIGINT as sleep did.
@@ -664,13 +658,7 @@ func TestJobControlCtrlZ(t *testing.T) {
 	fx.oneRunDir(t)
 	term.run("fg")
 	term.expect("WOKE")
-	term.prompt()
-	if rc := term.status(outerPS1); rc != 0 {
-		t.Errorf("status %d after fg, want 0", rc)
-	}
-	fx.noRunDir(t)
-	term.noRigupLeft()
-	term.noScreenNoise()
+	term.endsWith(fx, 0, "after fg")
 }
 
 // An interactive shell under rigup-exec has job control and owns the
@@ -689,17 +677,7 @@ func TestJobControlInnerShell(t *testing.T) {
 	term.innerPrompt()
 
 	// The inner shell's own job: ^Z, fg, ^C.
-	term.run("sleep 30")
-	sleep := term.waitProc("sleep", "bash", func(p proc) bool { return p.ppid == inner.pid })
-	term.send("\x1a")
-	term.expect("Stopped")
-	term.innerPrompt()
-	term.waitState("stopped", stopped, sleep.pid)
-	term.waitState("running", running, rigup.pid, inner.pid)
-	term.run("fg")
-	term.waitState("running", running, sleep.pid)
-	term.send("\x03")
-	term.innerPrompt()
+	sleep := term.innerJob("bash", "Stopped", rigup, inner)
 	m := term.mark()
 	term.run("jobs; echo JO''BS_END")
 	term.expect("JOBS_END")
@@ -716,6 +694,38 @@ func TestJobControlInnerShell(t *testing.T) {
 
 	term.suspendFgExit(rigup.pid, inner.pid)
 	term.backAndClean(fx)
+}
+
+// endsWith checks that the command typed last ended with status want
+// (when is what happened), and that nothing of rigup-exec is left.
+func (term *jcTerm) endsWith(fx *jcFixture, want int, when string) {
+	term.t.Helper()
+	term.prompt()
+	if rc := term.status(outerPS1); rc != want {
+		term.t.Errorf("status %d (%s), want %d", rc, when, want)
+	}
+	fx.noRunDir(term.t)
+	term.noRigupLeft()
+	term.noScreenNoise()
+}
+
+// innerJob runs sleep 30 as a job of the inner shell called shell, stops it
+// with Ctrl-Z (the shell reports it with word), continues it with fg and
+// ends it with Ctrl-C. rigup-exec and the inner shell run on meanwhile.
+func (term *jcTerm) innerJob(shell, word string, rigup, inner proc) proc {
+	term.t.Helper()
+	term.run("sleep 30")
+	sleep := term.waitProc("sleep", shell, func(p proc) bool { return p.ppid == inner.pid })
+	term.send("\x1a")
+	term.expect(word)
+	term.innerPrompt()
+	term.waitState("stopped", stopped, sleep.pid)
+	term.waitState("running", running, rigup.pid, inner.pid)
+	term.run("fg")
+	term.waitState("running", running, sleep.pid)
+	term.send("\x03")
+	term.innerPrompt()
+	return sleep
 }
 
 // backAndClean checks that the outer shell reads commands again, and that
@@ -806,13 +816,7 @@ func TestJobControlChildReadsTTY(t *testing.T) {
 	if got := term.expect("OK", "Stopped"); got != "OK" {
 		t.Fatalf("the child could not read the terminal")
 	}
-	term.prompt()
-	if rc := term.status(outerPS1); rc != 0 {
-		t.Errorf("status %d, want 0", rc)
-	}
-	fx.noRunDir(t)
-	term.noRigupLeft()
-	term.noScreenNoise()
+	term.endsWith(fx, 0, "the child read the terminal")
 }
 
 // Ctrl-\ on rigup-exec -- sleep 30: rigup-exec dies by SIGQUIT, without a
@@ -928,13 +932,7 @@ func TestJobControlBackground(t *testing.T) {
 	term.run("fg")
 	term.waitState("running", running, cat.pid, cat.ppid)
 	term.send("abc\r\x04")
-	term.prompt()
-	if rc := term.status(outerPS1); rc != 0 {
-		t.Errorf("status %d after fg and ^D, want 0", rc)
-	}
-	fx.noRunDir(t)
-	term.noRigupLeft()
-	term.noScreenNoise()
+	term.endsWith(fx, 0, "after fg and ^D")
 }
 
 // An inner shell killed by SIGKILL cannot give the terminal back; the
