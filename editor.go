@@ -28,7 +28,10 @@ func editorCommand(getenv func(string) string, file string) ([]string, error) {
 		return nil, fmt.Errorf("$%s names no program", from)
 	}
 	if isVim(words[0], getenv("PATH")) {
-		words = append(words, "-n", "-i", "NONE", "-c", "set nobackup nowritebackup noundofile")
+		// Right after the program, so that these come before any -c of
+		// the user's: vim runs -c commands in order, and one may be :wq.
+		hardening := []string{"-n", "-i", "NONE", "-c", "set nobackup nowritebackup noundofile"}
+		words = append(append([]string{words[0]}, hardening...), words[1:]...)
 	}
 	return append(words, file), nil
 }

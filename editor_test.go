@@ -76,6 +76,7 @@ func TestEditorCommand(t *testing.T) {
 		{map[string]string{"EDITOR": "nano -w"}, []string{"nano", "-w", "F"}},
 		{map[string]string{"EDITOR": "vim"}, append(append([]string{"vim"}, hardening...), "F")},
 		{map[string]string{}, append(append([]string{"vi"}, hardening...), "F")}, // vi is vim here
+		{map[string]string{"EDITOR": "vim -c wq"}, append(append([]string{"vim"}, hardening...), "-c", "wq", "F")},
 	} {
 		got, err := editorCommand(env(tc.env), "F")
 		if err != nil || !reflect.DeepEqual(got, tc.want) {

@@ -1134,3 +1134,33 @@ func TestSecretsEditNoRAM(t *testing.T) {
 	waitGone(t, strings.TrimSpace(string(where)))
 	scanPlaintextAll(t, []string{old, v}, s.root, s.home, s.project, disk, os.TempDir(), "/tmp", "/dev/shm")
 }
+
+// The real vim edits the secrets with no swap file, backup, undo file or
+// viminfo: its own options, read from inside it, say so (-n sets
+// updatecount to 0; -i NONE sets viminfofile), no swap file shows beside
+// the file, and nothing lands in $HOME.
+func TestSecretsEditWithVim(t *testing.T) {
+	require(t, "vim")
+	s := newSecretsEnv(t)
+	old, _ := s.existingFile("old")
+	v := secretValue(t, "new")
+	seen := s.marker("vim-saw")
+	s.editor = fmt.Sprintf(`vim -c "call writefile([&updatecount, &backup, &writebackup, &undofile, &viminfofile] + readdir(expand('%%:p:h')), '%s')" -c "%%s/%s/%s/" -c wq`,
+		seen, old, v)
+	// vim's own warnings (no terminal) are on stderr too.
+	if r := s.run("secrets", "edit"); !r.ws.Exited() || r.ws.ExitStatus() != 0 {
+		t.Fatalf("secrets edit with vim: %v\n%s", describe(r.ws), r.stderr)
+	}
+	s.expectPlaintext(s.alice, tomlWith(v, "x"))
+	got, err := os.ReadFile(seen)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "0\n0\n0\n0\nNONE\nrigup.secrets.toml\n"; string(got) != want {
+		t.Errorf("vim's updatecount, backup, writebackup, undofile, viminfofile and the directory:\n%s\nwant:\n%s", got, want)
+	}
+	if names := dirNames(s.home); strings.Join(names, " ") != ".ssh" {
+		t.Errorf("vim left %v in $HOME", names)
+	}
+	scanPlaintextAll(t, []string{old, v}, s.root, s.home, s.project, s.runtime, os.TempDir(), "/tmp", "/dev/shm")
+}
