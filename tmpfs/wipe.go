@@ -168,11 +168,13 @@ func zeroFile(parent int, name string) error {
 	return unix.Ftruncate(fd, 0)
 }
 
+// zeros is what zeroData writes; it is only ever read.
+var zeros [64 << 10]byte
+
 // zeroData overwrites the first size bytes of the file open at fd with
 // zeros, skipping holes: writing zeros there would only allocate pages (a
 // child's sparse terabyte file would fill RAM or disk).
 func zeroData(fd int, size int64) error {
-	zeros := make([]byte, 64<<10)
 	for off := int64(0); off < size; {
 		start, err := unix.Seek(fd, off, unix.SEEK_DATA)
 		if err == unix.ENXIO {
