@@ -1,0 +1,216 @@
+# The riglets of this flake evaluated against rigup.nix's real
+# lib/rigletSchema.nix (and its riglib) in nixpkgs' real lib.evalModules.
+#   nix-instantiate --eval --strict --json nix/tests/riglets.nix \
+#     --argstr nixpkgsLib $NIXPKGS_LIB --argstr rigupNix $RIGUP_NIX_SRC
+#
+# `pkgs` here is a STAND-IN, not nixpkgs (which cannot be evaluated on the
+# Nix these tests run on): its packages are empty shells built with /bin/sh,
+# and runtimeShell and coreutils are the host's, so that the config trees
+# the riglets make (which rigletSchema's `folder` type reads while it
+# evaluates) are built for real.
+#
+# One SHIM: nixpkgs' lib.pathIsDirectory, which rigletSchema's `folder` type
+# uses, needs builtins.readFileType (Nix 2.14); here it reads the parent
+# directory instead, as Nix 2.8 can.
+{ nixpkgsLib, rigupNix }:
+let
+  lib = (import nixpkgsLib).extend (
+    final: prev: {
+      pathIsDirectory = p: builtins.pathExists p && (builtins.readDir (dirOf p)).${builtins.unsafeDiscardStringContext (baseNameOf p)} == "directory";
+    }
+  );
+  system = builtins.currentSystem;
+
+  fake =
+    name:
+    derivation {
+      inherit name system;
+      builder = "/bin/sh";
+      args = [ "-c" "/bin/mkdir -p $out/bin && echo 'exit 0' > $out/bin/${name}" ];
+    }
+    // { meta.mainProgram = name; };
+  pkgs = {
+    inherit lib;
+    stdenv.hostPlatform.system = system;
+    runtimeShell = "/bin/sh";
+    coreutils = { outPath = "/usr"; };
+    claude-code = fake "claude";
+    writeText = name: text: fake name // { inherit text; };
+    symlinkJoin = { name, paths, ... }: fake name // { inherit paths; };
+  };
+
+  # This flake as the riglets see it, with a stand-in package.
+  self = {
+    riglets = import ../riglets self;
+    overlays.default = final: prev: { rigup-exec = fake "rigup-exec"; };
+  };
+  upstream = {
+    lib.mkRiglib = import "${rigupNix}/lib/mkRiglib.nix" upstream;
+  };
+
+  evalRig =
+    modules:
+    (lib.evalModules {
+      modules = [
+        {
+          _module.args = {
+            inherit pkgs system;
+            riglib = upstream.lib.mkRiglib { inherit pkgs; };
+          };
+        }
+        (import "${rigupNix}/lib/rigletSchema.nix" upstream)
+      ] ++ modules;
+    });
+
+  # A rig's [rigs.<rig>.config] table in rigup.toml, as rigup.nix reads it.
+  tomlConfig = builtins.fromTOML ''
+    [mcp-context7.apiKey]
+    _type = "secret"
+    path = "team.context7"
+
+    [mcpServers.notes]
+    url = "https://notes.example/mcp"
+    headers = { Authorization = "Bearer {{secrets.notes.token}}" }
+  '';
+
+  # A riglet of the project's own: a tool wrapped with secrets and its
+  # config file.
+  myTool =
+    { pkgs, rigupSecrets, ... }:
+    {
+      config.riglets.my-tool = {
+        tools = [
+          (rigupSecrets.wrapWithSecrets {
+            name = "gh-with-secrets";
+            tools = [ (fake "gh") ];
+            templates = rigupSecrets.configRoot;
+          })
+        ];
+        configFiles = rigupSecrets.writeConfigTree "gh-config" {
+          gh."hosts.yml" = rigupSecrets.toYAML { "github.com".oauth_token = rigupSecrets.mkSecret "gh.token"; };
+        };
+        meta = {
+          description = "gh";
+          intent = "toolbox";
+        };
+      };
+    };
+
+  rig = evalRig [
+    self.riglets.claude-code-secrets
+    self.riglets.mcp-context7
+    self.riglets.secret-management
+    self.riglets.secrets
+    tomlConfig
+    myTool
+  ];
+  c = rig.config;
+  rs = rig._module.args.rigupSecrets;
+
+  # What rigup.nix's buildRig hands the entrypoint, stood in for.
+  baseRig = {
+    configRoot = rs.configRoot;
+    toolRoot = fake "rig-all-tools";
+    docRoot = fake "rig-doc-root";
+    manifest.override = args: fake "RIG.md" // { inherit args; };
+    allExeNames = [ "gh" ];
+    denyRules = { gh = [ "auth token" ]; };
+    promptCommands = { "my-tool:review" = { description = "Review"; template = "Review $1"; useSubAgent = true; }; };
+  };
+  entry = c.entrypoint baseRig;
+
+  bare = evalRig [ self.riglets.claude-code-secrets { mcpServers.local.command = fake "memory-server"; } ];
+  bareMcp = bare.config.riglets.claude-code-secrets.configFiles;
+
+  mcpFile = c.riglets.claude-code-secrets.configFiles;
+  lines = text: builtins.filter (l: builtins.isString l && l != "") (builtins.split "\n" text);
+in
+{
+  # For the caller: the derivations to build, config trees to render.
+  entrypoint = entry;
+  trees = {
+    claude = mcpFile;
+    gh = c.riglets.my-tool.configFiles;
+    bare = bareMcp;
+  };
+  result = import ./run.nix {
+    headerFromToml = {
+      expr = c.mcpServers.context7.headers.CONTEXT7_API_KEY;
+      expected = "{{secrets.team.context7}}";
+    };
+    mcpJsonPlaceholders = {
+      expr = (import ../lib.nix).secretPaths mcpFile.file0;
+      expected = [ "notes.token" "team.context7" ];
+    };
+    mcpJsonShape = {
+      expr = builtins.fromJSON (builtins.unsafeDiscardStringContext mcpFile.file0);
+      expected.mcpServers = {
+        context7 = {
+          type = "http";
+          url = "https://mcp.context7.com/mcp";
+          headers.CONTEXT7_API_KEY = "{{ secrets.team.context7 | json }}";
+        };
+        notes = {
+          type = "http";
+          url = "https://notes.example/mcp";
+          headers.Authorization = "Bearer {{ secrets.notes.token | json }}";
+        };
+      };
+    };
+    noSecretsRig = {
+      expr = builtins.fromJSON (builtins.unsafeDiscardStringContext bareMcp.file0);
+      expected.mcpServers.local = {
+        type = "stdio";
+        command = "${fake "memory-server"}/bin/memory-server";
+      };
+    };
+    entrypointRunsRigupExec = {
+      expr = lines entry.text;
+      expected = [
+        "#!/bin/sh"
+        "exec '${fake "rigup-exec"}/bin/rigup-exec' -t '${rs.configRoot}' -- '${entry.inner}' \"$@\""
+      ];
+    };
+    entrypointName = {
+      expr = entry.name;
+      expected = "claude";
+    };
+    innerScriptReadsRenderedConfig = {
+      expr = builtins.filter (l: builtins.match " *--mcp-config .*" l != null) (lines entry.inner.text);
+      expected = [ "  --mcp-config \"$XDG_CONFIG_HOME/rigup/claude-code/mcp.json\" \\" ];
+    };
+    innerScriptClaude = {
+      expr = builtins.filter (l: builtins.match "exec .*" l != null) (lines entry.inner.text);
+      expected = [ "exec ${fake "claude"}/bin/claude \\" ];
+    };
+    configRootJoinsEveryRiglet = {
+      expr = map (p: if p == null then null else p.name) rs.configRoot.paths;
+      expected = map (n: if c.riglets.${n}.configFiles == null then null else c.riglets.${n}.configFiles.name) (builtins.attrNames c.riglets);
+    };
+    wrappedToolUsesConfigRoot = {
+      expr =
+        let
+          w = builtins.head c.riglets.my-tool.tools.wrapped;
+        in
+        { inherit (w) tools; line = w.line; };
+      expected = {
+        tools = [ "${fake "gh"}" ];
+        line = "exec '${fake "rigup-exec"}/bin/rigup-exec' -t '${rs.configRoot}' -- \"$exe\" \"$@\"\n";
+      };
+    };
+    rigletMeta = {
+      expr = lib.mapAttrs (_: r: { inherit (r.meta) intent status; docs = r.docs != null; }) c.riglets;
+      expected = {
+        claude-code-secrets = { intent = "base"; status = "experimental"; docs = false; };
+        mcp-context7 = { intent = "base"; status = "example"; docs = false; };
+        my-tool = { intent = "toolbox"; status = "experimental"; docs = false; };
+        secret-management = { intent = "cookbook"; status = "experimental"; docs = true; };
+        secrets = { intent = "base"; status = "experimental"; docs = false; };
+      };
+    };
+    skillIsThere = {
+      expr = builtins.pathExists "${c.riglets.secret-management.docs}/SKILL.md";
+      expected = true;
+    };
+  };
+}
