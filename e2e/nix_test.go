@@ -321,3 +321,223 @@ func TestNixRoundTrip(t *testing.T) {
 		t.Errorf("stdout %q, want %q", out, want)
 	}
 }
+
+// nixBuild builds attribute attr of file and returns its store path.
+func nixBuild(t *testing.T, file, attr string, args ...string) string {
+	t.Helper()
+	args = append(append([]string{file, "-A", attr, "--no-out-link"}, storeArgs()...), args...)
+	out, err := nix(t, "nix-build", args...)
+	if err != nil {
+		t.Fatalf("nix-build %s -A %s: %v", file, attr, err)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// TestNixStore builds a config tree, a wrapped tool and an entrypoint with
+// the library into the real store, then runs them with a passphrase key:
+// the entrypoint's inner script and the wrapped tool it runs see the same
+// directory, and the passphrase is asked once.
+func TestNixStore(t *testing.T) {
+	requireStore(t)
+	require(t, "jq")
+	file := filepath.Join(repoRoot, "nix/tests/store.nix")
+	bin := []string{"--argstr", "rigupExec", filepath.Join(binDir, "rigup-exec")}
+	tree := nixBuild(t, file, "tree", bin...)
+	entry := nixBuild(t, file, "entrypoint", bin...)
+	wrapped := nixBuild(t, file, "wrapped", bin...)
+
+	p := newRigupProject(t, "[app]\ntoken = \"tok-\\\"quoted\\\"\"\n[mcp]\napi_key = \"sk-live\"\n", "open sesame")
+	askpass, calls := askpassScript(t, p.dir, "open sesame")
+	askEnv := []string{"SSH_ASKPASS=" + askpass, "SSH_ASKPASS_REQUIRE=force"}
+	asked := func() int {
+		b, _ := os.ReadFile(calls)
+		return strings.Count(string(b), "\n")
+	}
+
+	if out := p.run(askEnv, "rigup-exec", "-t", tree, "check"); !strings.Contains(out, "2 templates, 1 plain file, 2 placeholders: all resolve") {
+		t.Errorf("check: %q", out)
+	}
+	if n := asked(); n != 1 {
+		t.Errorf("check asked for the passphrase %d times", n)
+	}
+
+	out := p.run(askEnv, filepath.Join(entry, "bin/agent"), "one", "two words")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) < 6 {
+		t.Fatalf("entrypoint printed:\n%s", out)
+	}
+	agentDir := strings.TrimPrefix(lines[0], "agent sees ")
+	if !strings.HasPrefix(agentDir, "/dev/shm/e2e-runtime-") || !strings.Contains(agentDir, "/rigup-rig-config-root-") {
+		t.Errorf("agent's directory %q is not a run directory of the rig", agentDir)
+	}
+	want := []string{
+		"agent sees " + agentDir,
+		"agent args: one two words",
+		"mcp config: " + agentDir + "/agent/mcp.json",
+		"tool sees " + agentDir,
+		"tool args: from-agent",
+	}
+	for i, w := range want {
+		if lines[i] != w {
+			t.Errorf("line %d: %q, want %q", i+1, lines[i], w)
+		}
+	}
+	var config struct{ Token string }
+	rendered := strings.Join(lines[5:], "\n")
+	if err := json.Unmarshal([]byte(rendered), &config); err != nil || config.Token != `tok-"quoted"` {
+		t.Errorf("the tool read %q (%v)", rendered, err)
+	}
+	if n := asked(); n != 2 {
+		t.Errorf("the entrypoint and its nested tool asked for the passphrase %d times, want once", n-1)
+	}
+
+	// Alone, the wrapped tool renders a directory of its own.
+	out = p.run(askEnv, filepath.Join(wrapped, "bin/mytool"))
+	if dir := strings.TrimPrefix(strings.SplitN(out, "\n", 2)[0], "tool sees "); dir == agentDir || !strings.Contains(dir, "/rigup-rig-config-root-") {
+		t.Errorf("the wrapped tool alone saw %q", dir)
+	}
+	if n := asked(); n != 3 {
+		t.Errorf("the wrapped tool alone asked %d times", n-2)
+	}
+}
+
+// TestNixRiglets evaluates this flake's riglets with rigup.nix's real
+// rigletSchema (and a stand-in pkgs, see nix/tests/riglets.nix), then
+// renders the MCP config that claude-code-secrets made from config.mcpServers
+// and reads it with jq.
+func TestNixRiglets(t *testing.T) {
+	requireStore(t)
+	require(t, "jq")
+	file := filepath.Join(repoRoot, "nix/tests/riglets.nix")
+	srcs := []string{"--argstr", "nixpkgsLib", nixpkgsLib(t), "--argstr", "rigupNix", rigupNix(t)}
+	args := append(append([]string{"--read-write-mode", "--eval", "--strict", "--json", file, "-A", "result"}, storeArgs()...), srcs...)
+	out, err := nix(t, "nix-instantiate", args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c testCases
+	if err := json.Unmarshal(out, &c); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	c.check(t, 12)
+
+	nixBuild(t, file, "entrypoint", srcs...)
+	tree := nixBuild(t, file, "trees.claude", srcs...)
+	p := newRigupProject(t, "[team]\ncontext7 = \"ctx7-\\\"key\\\"\"\n[notes]\ntoken = \"n\\\\t\"\n", "")
+	got := p.run(nil, "rigup-exec", "-t", tree, "--", "sh", "-c",
+		`jq -c '.mcpServers | map_values(.headers)' "$XDG_CONFIG_HOME/rigup/claude-code/mcp.json"`)
+	if want := `{"context7":{"CONTEXT7_API_KEY":"ctx7-\"key\""},"notes":{"Authorization":"Bearer n\\t"}}` + "\n"; got != want {
+		t.Errorf("rendered headers %s, want %s", got, want)
+	}
+
+	// A rig without secrets: rigup-exec needs no secrets file.
+	bare := nixBuild(t, file, "trees.bare", srcs...)
+	p.env = append(p.env, "RIGUP_SECRETS_FILE="+filepath.Join(p.dir, "none.age"))
+	if got := p.run(nil, "rigup-exec", "-t", bare, "--", "sh", "-c",
+		`jq -r '.mcpServers.local.type' "$XDG_CONFIG_HOME/rigup/claude-code/mcp.json"`); got != "stdio\n" {
+		t.Errorf("rig without secrets: %q", got)
+	}
+}
+
+// copyTree copies the files git would submit (tracked, and untracked but
+// not ignored) from src to dst.
+func copyTree(t *testing.T, src, dst string) {
+	t.Helper()
+	out, err := exec.Command("git", "-C", src, "ls-files", "-z", "--cached", "--others", "--exclude-standard").Output()
+	if err != nil {
+		t.Fatalf("git ls-files: %v", err)
+	}
+	for _, name := range strings.Split(strings.TrimRight(string(out), "\x00"), "\x00") {
+		from, to := filepath.Join(src, name), filepath.Join(dst, name)
+		info, err := os.Lstat(from)
+		if err != nil || !info.Mode().IsRegular() {
+			continue // deleted in the work tree, or a link
+		}
+		data, err := os.ReadFile(from)
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.MkdirAll(filepath.Dir(to), 0o755)
+		if err := os.WriteFile(to, data, info.Mode().Perm()); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestNixFlake evaluates the flake's outputs with `nix flake check` and
+// `nix eval`, offline, with nixpkgs replaced by the stand-in of
+// nix/tests/stand-in-nixpkgs (the real nixpkgs lib; packages that are
+// evaluated, never built): the checks evaluate the library's tests.
+func TestNixFlake(t *testing.T) {
+	requireStore(t)
+	require(t, "nix", "git", "cp")
+	lib := nixpkgsLib(t)
+	work := t.TempDir()
+	flake, stand := filepath.Join(work, "flake"), filepath.Join(work, "nixpkgs")
+	copyTree(t, repoRoot, flake)
+	os.MkdirAll(stand, 0o755)
+	data, err := os.ReadFile(filepath.Join(repoRoot, "nix/tests/stand-in-nixpkgs/flake.nix"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(stand, "flake.nix"), data, 0o644)
+	if out, err := exec.Command("cp", "-r", lib, filepath.Join(stand, "lib")).CombinedOutput(); err != nil {
+		t.Fatalf("cp: %v %s", err, out)
+	}
+	nixFlake := func(args ...string) string {
+		t.Helper()
+		args = append(append([]string{"--extra-experimental-features", "nix-command flakes"}, args...), storeArgs()...)
+		args = append(args, "--override-input", "nixpkgs", "path:"+stand, "--no-write-lock-file")
+		out, err := nix(t, "nix", args...)
+		if err != nil {
+			t.Fatalf("nix %s: %v", strings.Join(args, " "), err)
+		}
+		return string(out)
+	}
+	ref := "path:" + flake
+
+	nixFlake("flake", "check", "--no-build", ref)
+
+	vendorHash := regexp.MustCompile(`vendorHash = "(sha256-[^"]+)";`).FindStringSubmatch(string(readFile(t, filepath.Join(flake, "flake.nix"))))
+	if vendorHash == nil {
+		t.Fatal("no vendorHash in flake.nix")
+	}
+	var pkg struct {
+		Pname, VendorHash string
+		Ldflags, Src      []string
+	}
+	if err := json.Unmarshal([]byte(nixFlake("eval", "--json", ref+"#packages.x86_64-linux.default.args", "--apply",
+		`a: { inherit (a) pname vendorHash ldflags; src = builtins.attrNames (builtins.readDir a.src); }`)), &pkg); err != nil {
+		t.Fatal(err)
+	}
+	if pkg.Pname != "rigup-exec" || pkg.VendorHash != vendorHash[1] {
+		t.Errorf("package %+v, want vendorHash %s", pkg, vendorHash[1])
+	}
+	if !regexp.MustCompile(`^-X main\.version=0\.1\.0-dirty$`).MatchString(pkg.Ldflags[len(pkg.Ldflags)-1]) {
+		t.Errorf("ldflags %q do not stamp the version", pkg.Ldflags)
+	}
+	src := strings.Join(pkg.Src, " ")
+	if !strings.Contains(src, "go.mod") || !strings.Contains(src, "main.go") || strings.Contains(src, "README.md") || strings.Contains(src, "flake.nix") {
+		t.Errorf("the package's source holds %s", src)
+	}
+
+	if got := strings.TrimSpace(nixFlake("eval", "--json", ref+"#riglets", "--apply", "builtins.attrNames")); got != `["claude-code-secrets","mcp-context7","secret-management","secrets"]` {
+		t.Errorf("riglets: %s", got)
+	}
+	if got := nixFlake("eval", "--raw", ref+"#lib", "--apply", `l: l.toJSON { k = "Bearer ${l.mkSecret "a.b"}"; }`); got != "{\n  \"k\": \"Bearer {{ secrets.a.b | json }}\"\n}\n" {
+		t.Errorf("lib.toJSON: %q", got)
+	}
+	if got := nixFlake("eval", "--raw", ref+"#overlays.default", "--apply",
+		`o: (o { callPackage = f: a: a.version; } { }).rigup-exec`); got != "0.1.0-dirty" {
+		t.Errorf("the overlay's rigup-exec has version %q", got)
+	}
+}
+
+func readFile(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}

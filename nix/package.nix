@@ -1,0 +1,58 @@
+# rigup-exec as a package: pkgs.callPackage ./package.nix { version; vendorHash; }
+# (flake.nix gives both; nix/vendor-hash computes vendorHash).
+{
+  lib,
+  buildGoModule,
+  openssh,
+  age,
+  version,
+  vendorHash,
+}:
+buildGoModule {
+  pname = "rigup-exec";
+  inherit version vendorHash;
+
+  # The Go sources and what they embed: editing the README or the Nix files
+  # rebuilds nothing.
+  src = lib.cleanSourceWith {
+    name = "rigup-exec-source";
+    src = ../.;
+    filter =
+      path: type:
+      let
+        rel = lib.removePrefix (toString ../. + "/") (toString path);
+      in
+      if type == "directory" then
+        rel != ".git" && rel != "nix" && rel != "bench" && !lib.hasSuffix "/testdata" rel
+      else
+        lib.hasSuffix ".go" rel || rel == "go.mod" || rel == "go.sum" || lib.hasPrefix "demo/" rel;
+  };
+
+  subPackages = [ "." ];
+  env.CGO_ENABLED = 0;
+  # buildGoModule already builds with -trimpath.
+  ldflags = [
+    "-s"
+    "-w"
+    "-X main.version=${version}"
+  ];
+
+  # The unit tests of every package; the e2e tests need a built binary, a
+  # pseudo-terminal and tools a build sandbox does not have.
+  nativeCheckInputs = [
+    openssh
+    age
+  ];
+  checkPhase = ''
+    runHook preCheck
+    go test -count=1 . ./crypto/... ./tmpl/... ./tmpfs/... ./exec/...
+    runHook postCheck
+  '';
+
+  meta = {
+    description = "Run a command with a rig's config templates rendered with its secrets in a private directory in RAM";
+    license = lib.licenses.mit;
+    mainProgram = "rigup-exec";
+    platforms = lib.platforms.linux ++ lib.platforms.darwin;
+  };
+}
