@@ -2,14 +2,19 @@ package e2e
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"os/user"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 )
 
 // The Nix side, evaluated with the real nix-instantiate. Pure evaluations
@@ -540,4 +545,137 @@ func readFile(t *testing.T, path string) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// mcpServer is a Streamable HTTP MCP server on 127.0.0.1 that answers only
+// requests carrying its bearer token, and counts who came.
+type mcpServer struct {
+	token                string
+	mu                   sync.Mutex
+	authorized, rejected int
+}
+
+func (s *mcpServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		http.Error(w, "POST only", http.StatusMethodNotAllowed)
+		return
+	}
+	s.mu.Lock()
+	ok := r.Header.Get("Authorization") == "Bearer "+s.token
+	if ok {
+		s.authorized++
+	} else {
+		s.rejected++
+	}
+	s.mu.Unlock()
+	if !ok {
+		http.Error(w, `{"error":"unauthorized"}`, http.StatusUnauthorized)
+		return
+	}
+	var req struct {
+		ID     json.RawMessage
+		Method string
+		Params struct{ ProtocolVersion string }
+	}
+	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	if req.ID == nil { // a notification
+		w.WriteHeader(http.StatusAccepted)
+		return
+	}
+	var result any
+	switch req.Method {
+	case "initialize":
+		result = map[string]any{
+			"protocolVersion": req.Params.ProtocolVersion,
+			"capabilities":    map[string]any{"tools": map[string]any{}},
+			"serverInfo":      map[string]any{"name": "rigup-e2e", "version": "1"},
+		}
+	case "tools/list":
+		result = map[string]any{"tools": []any{map[string]any{
+			"name": "ping", "description": "Answers pong", "inputSchema": map[string]any{"type": "object"}}}}
+	default:
+		result = map[string]any{}
+	}
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(map[string]any{"jsonrpc": "2.0", "id": req.ID, "result": result})
+}
+
+// claudeBinary returns the real Claude Code (npm @anthropic-ai/claude-code,
+// whose native binary is inside the package): $RIGUP_CLAUDE, else claude on
+// PATH.
+func claudeBinary(t *testing.T) string {
+	t.Helper()
+	if p := os.Getenv("RIGUP_CLAUDE"); p != "" {
+		return p
+	}
+	require(t, "claude")
+	p, _ := exec.LookPath("claude")
+	return p
+}
+
+// TestNixClaudeEntrypoint builds the claude-code-secrets entrypoint of a rig
+// whose MCP server wants a bearer token from the secrets, with the real
+// Claude Code and the rigup-exec under test as its packages, and runs it:
+// Claude Code, without an account, reports in its first message whether
+// each MCP server connected. Nothing leaves 127.0.0.1.
+func TestNixClaudeEntrypoint(t *testing.T) {
+	requireStore(t)
+	claude := claudeBinary(t)
+	srv := &mcpServer{token: `sk-e2e "quoted" \ token`}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go http.Serve(ln, srv)
+	t.Cleanup(func() { ln.Close() })
+
+	agent := nixBuild(t, filepath.Join(repoRoot, "nix/tests/riglets.nix"), "agent",
+		"--argstr", "nixpkgsLib", nixpkgsLib(t), "--argstr", "rigupNix", rigupNix(t),
+		"--argstr", "claude", claude, "--argstr", "rigupExec", filepath.Join(binDir, "rigup-exec"),
+		"--argstr", "mcpUrl", "http://"+ln.Addr().String()+"/mcp")
+
+	for _, tc := range []struct {
+		name, secrets, status string
+	}{
+		{"right token", "[local]\ntoken = 'sk-e2e \"quoted\" \\ token'\n", "connected"},
+		{"wrong token", "[local]\ntoken = 'sk-wrong'\n", "failed"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := newRigupProject(t, tc.secrets, "")
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, filepath.Join(agent, "bin/claude"), "-p", "hi", "--output-format", "stream-json", "--verbose")
+			cmd.Dir = p.dir
+			cmd.Env = append(append([]string{}, p.env...), "HOME="+t.TempDir(),
+				// Claude Code's own endpoint on a closed local port, and
+				// no update, telemetry or error reports: only 127.0.0.1.
+				"ANTHROPIC_BASE_URL=http://127.0.0.1:9", "DISABLE_AUTOUPDATER=1",
+				"CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1", "DISABLE_TELEMETRY=1",
+				"DISABLE_ERROR_REPORTING=1", "MCP_TIMEOUT=10000")
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			out, _ := cmd.Output() // without an account it ends with an error
+			first, _, _ := strings.Cut(string(out), "\n")
+			var init struct {
+				Type       string
+				McpServers []struct{ Name, Status string } `json:"mcp_servers"`
+			}
+			if err := json.Unmarshal([]byte(first), &init); err != nil || init.Type != "system" {
+				t.Fatalf("first message %q (%v); stderr:\n%s", first, err, &stderr)
+			}
+			if len(init.McpServers) != 1 || init.McpServers[0].Name != "local" || init.McpServers[0].Status != tc.status {
+				t.Errorf("MCP servers %+v, want local %s", init.McpServers, tc.status)
+			}
+			srv.mu.Lock()
+			authorized, rejected := srv.authorized, srv.rejected
+			srv.authorized, srv.rejected = 0, 0
+			srv.mu.Unlock()
+			if (tc.status == "connected") != (authorized > 0 && rejected == 0) {
+				t.Errorf("the server accepted %d requests and rejected %d", authorized, rejected)
+			}
+		})
+	}
 }

@@ -7,12 +7,24 @@
 # Nix these tests run on): its packages are empty shells built with /bin/sh,
 # and runtimeShell and coreutils are the host's, so that the config trees
 # the riglets make (which rigletSchema's `folder` type reads while it
-# evaluates) are built for real.
+# evaluates) are built for real; symlinkJoin and writeText are small
+# builders of their own with the host's cp and printf.
 #
 # One SHIM: nixpkgs' lib.pathIsDirectory, which rigletSchema's `folder` type
 # uses, needs builtins.readFileType (Nix 2.14); here it reads the parent
 # directory instead, as Nix 2.8 can.
-{ nixpkgsLib, rigupNix }:
+#
+# With `claude` (the path of a real Claude Code), `mcpUrl` and `rigupExec`
+# (the path of the rigup-exec under test), `agent` is the entrypoint of a rig
+# whose one MCP server is at mcpUrl, its Authorization header a secret, with
+# that Claude Code and that rigup-exec as its packages.
+{
+  nixpkgsLib,
+  rigupNix,
+  claude ? null,
+  mcpUrl ? null,
+  rigupExec ? null,
+}:
 let
   lib = (import nixpkgsLib).extend (
     final: prev: {
@@ -29,20 +41,45 @@ let
       args = [ "-c" "/bin/mkdir -p $out/bin && echo 'exit 0' > $out/bin/${name}" ];
     }
     // { meta.mainProgram = name; };
+  # A stand-in package whose bin/NAME runs the program at PATH.
+  runs =
+    name: path:
+    derivation {
+      inherit name system path;
+      builder = "/bin/sh";
+      args = [ "-c" "/bin/mkdir -p $out/bin && printf '#!/bin/sh\\nexec %s \"$@\"\\n' \"$path\" > $out/bin/${name} && /bin/chmod +x $out/bin/${name}" ];
+    }
+    // { meta.mainProgram = name; };
+
   pkgs = {
     inherit lib;
     stdenv.hostPlatform.system = system;
     runtimeShell = "/bin/sh";
     coreutils = { outPath = "/usr"; };
     claude-code = fake "claude";
-    writeText = name: text: fake name // { inherit text; };
-    symlinkJoin = { name, paths, ... }: fake name // { inherit paths; };
+    writeText =
+      name: text:
+      derivation {
+        inherit name system text;
+        builder = "/bin/sh";
+        args = [ "-c" "printf %s \"$text\" > $out" ];
+      };
+    symlinkJoin =
+      { name, paths, ... }:
+      derivation {
+        inherit name system paths;
+        builder = "/bin/sh";
+        args = [ "-c" "/bin/mkdir -p $out && for p in $paths; do /bin/cp -rs \"$p\"/. $out/; done" ];
+      }
+      // { inherit paths; };
   };
 
   # This flake as the riglets see it, with a stand-in package.
   self = {
     riglets = import ../riglets self;
-    overlays.default = final: prev: { rigup-exec = fake "rigup-exec"; };
+    overlays.default = final: prev: {
+      rigup-exec = if rigupExec == null then fake "rigup-exec" else runs "rigup-exec" rigupExec;
+    };
   };
   upstream = {
     lib.mkRiglib = import "${rigupNix}/lib/mkRiglib.nix" upstream;
@@ -108,16 +145,28 @@ let
   rs = rig._module.args.rigupSecrets;
 
   # What rigup.nix's buildRig hands the entrypoint, stood in for.
-  baseRig = {
-    configRoot = rs.configRoot;
+  baseRigOf = rig: {
+    configRoot = rig._module.args.rigupSecrets.configRoot;
     toolRoot = fake "rig-all-tools";
     docRoot = fake "rig-doc-root";
-    manifest.override = args: fake "RIG.md" // { inherit args; };
+    manifest.override = args: pkgs.writeText "RIG.md" "# A rig\n" // { inherit args; };
     allExeNames = [ "gh" ];
     denyRules = { gh = [ "auth token" ]; };
     promptCommands = { "my-tool:review" = { description = "Review"; template = "Review $1"; useSubAgent = true; }; };
   };
-  entry = c.entrypoint baseRig;
+  entry = c.entrypoint (baseRigOf rig);
+
+  agentRig = evalRig [
+    self.riglets.claude-code-secrets
+    {
+      mcpServers.local = {
+        url = mcpUrl;
+        headers.Authorization = "Bearer ${rs.mkSecret "local.token"}";
+      };
+      claude-code-secrets.strictMcpConfig = true;
+      claude-code-secrets.package = runs "claude" claude;
+    }
+  ];
 
   bare = evalRig [ self.riglets.claude-code-secrets { mcpServers.local.command = fake "memory-server"; } ];
   bareMcp = bare.config.riglets.claude-code-secrets.configFiles;
@@ -128,6 +177,7 @@ in
 {
   # For the caller: the derivations to build, config trees to render.
   entrypoint = entry;
+  agent = agentRig.config.entrypoint (baseRigOf agentRig);
   trees = {
     claude = mcpFile;
     gh = c.riglets.my-tool.configFiles;
