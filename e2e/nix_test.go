@@ -188,7 +188,9 @@ func TestNixErrors(t *testing.T) {
 		{name: "config tree path", expr: `(l.build { system = "x"; shell = "/bin/sh"; coreutils = "/bin"; }).configTree "t" { "../x" = ""; }`,
 			want: `rigup-exec writeConfigTree: "../x" is not a relative file path`},
 		{name: "config tree value", expr: `(l.build { system = "x"; shell = "/bin/sh"; coreutils = "/bin"; }).configTree "t" { a.b = 1; }`,
-			want: `rigup-exec writeConfigTree: "a/b" must be the file's text, not a int`},
+			want: `rigup-exec writeConfigTree: "a/b" must be the file's text .*, not a int`},
+		{name: "config tree store path", expr: `(l.build { system = "x"; shell = "/bin/sh"; coreutils = "/bin"; }).configTree "t" { a = { outPath = "/nix/store/x"; }; }`,
+			want: `rigup-exec writeConfigTree: "a" must be the file's text .*, not a store path`},
 		{name: "different secrets for one option", modules: true, expr: `(lib.evalModules { modules = [
 			{ options.k = lib.mkOption { type = rs.types.secret; }; }
 			{ _file = "first.nix"; k = rs.mkSecret "a.b"; }
@@ -359,7 +361,7 @@ func TestNixStore(t *testing.T) {
 		return strings.Count(string(b), "\n")
 	}
 
-	if out := p.run(askEnv, "rigup-exec", "-t", tree, "check"); !strings.Contains(out, "2 templates, 1 plain file, 2 placeholders: all resolve") {
+	if out := p.run(askEnv, "rigup-exec", "-t", tree, "check"); !strings.Contains(out, "3 templates, 1 plain file, 3 placeholders: all resolve") {
 		t.Errorf("check: %q", out)
 	}
 	if n := asked(); n != 1 {
@@ -368,7 +370,7 @@ func TestNixStore(t *testing.T) {
 
 	out := p.run(askEnv, filepath.Join(entry, "bin/agent"), "one", "two words")
 	lines := strings.Split(strings.TrimSpace(out), "\n")
-	if len(lines) < 6 {
+	if len(lines) < 7 {
 		t.Fatalf("entrypoint printed:\n%s", out)
 	}
 	agentDir := strings.TrimPrefix(lines[0], "agent sees ")
@@ -388,7 +390,11 @@ func TestNixStore(t *testing.T) {
 		}
 	}
 	var config struct{ Token string }
-	rendered := strings.Join(lines[5:], "\n")
+	// the JSON config, then the file that holds the token alone
+	if last := lines[len(lines)-1]; last != `tok-"quoted"` {
+		t.Errorf("the token file holds %q", last)
+	}
+	rendered := strings.Join(lines[5:len(lines)-1], "\n")
 	if err := json.Unmarshal([]byte(rendered), &config); err != nil || config.Token != `tok-"quoted"` {
 		t.Errorf("the tool read %q (%v)", rendered, err)
 	}

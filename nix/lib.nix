@@ -329,13 +329,15 @@ let
             fail fn "${toJSON path} is not a relative file path"
           else if isTable v then
             flatten fn path v
-          else if isString v || isStringLike v then
+          else if isString v || isSecret v then
             [ {
               inherit path;
               text = "${v}";
             } ]
           else
-            fail fn "${toJSON path} must be the file's text, not ${describe v}"
+            fail fn "${toJSON path} must be the file's text (or a secret reference, for a file that holds only its value), not ${
+              if isStringLike v || isPath v then "a store path: link such files from a directory of their own" else describe v
+            }"
         ) (attrNames tree);
 
       derivation' =
@@ -352,7 +354,10 @@ let
           // attrs
         );
 
-      # A store directory with one file per entry: { "dir/name" = text; }.
+      # A store directory with one file per entry: { "dir/name" = text; },
+      # or nested sets { dir.name = text; }. A secret reference as the text
+      # makes a file that holds the placeholder alone (filtered by the
+      # file's extension when it is rendered).
       configTree =
         name: tree:
         let

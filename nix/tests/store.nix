@@ -17,6 +17,8 @@ let
       mcpServers.api.headers.Authorization = "Bearer ${l.mkSecret "mcp.api_key"}";
     };
     "notes/plain.txt" = "no secrets here\n";
+    # a file that holds only a value
+    "tool/token" = l.mkSecret "app.token";
   };
 
   tool = b.script {
@@ -26,6 +28,8 @@ let
       echo "tool sees $XDG_CONFIG_HOME"
       echo "tool args: $*"
       cat "$XDG_CONFIG_HOME/tool/config.json"
+      echo
+      cat "$XDG_CONFIG_HOME/tool/token"
     '';
   };
 
