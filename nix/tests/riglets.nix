@@ -33,23 +33,18 @@ let
   );
   system = builtins.currentSystem;
 
-  fake =
-    name:
-    derivation {
-      inherit name system;
-      builder = "/bin/sh";
-      args = [ "-c" "/bin/mkdir -p $out/bin && echo 'exit 0' > $out/bin/${name}" ];
-    }
-    // { meta.mainProgram = name; };
-  # A stand-in package whose bin/NAME runs the program at PATH.
+  # A stand-in package: bin/NAME, a shell script that runs the program at
+  # PATH, or does nothing.
   runs =
     name: path:
     derivation {
-      inherit name system path;
+      inherit name system;
+      script = "#!/bin/sh\n" + (if path == null then "exit 0" else "exec '${path}' \"$@\"") + "\n";
       builder = "/bin/sh";
-      args = [ "-c" "/bin/mkdir -p $out/bin && printf '#!/bin/sh\\nexec %s \"$@\"\\n' \"$path\" > $out/bin/${name} && /bin/chmod +x $out/bin/${name}" ];
+      args = [ "-c" "/bin/mkdir -p $out/bin && printf %s \"$script\" > $out/bin/${name} && /bin/chmod +x $out/bin/${name}" ];
     }
     // { meta.mainProgram = name; };
+  fake = name: runs name null;
 
   pkgs = {
     inherit lib;
