@@ -25,7 +25,13 @@
             value = f nixpkgs.legacyPackages.${system};
           }) systems
         );
-      package = pkgs: pkgs.callPackage ./nix/package.nix { inherit version vendorHash; };
+      # go.mod asks for Go 1.26: its builder where nixpkgs names one.
+      package =
+        pkgs:
+        pkgs.callPackage ./nix/package.nix {
+          inherit version vendorHash;
+          buildGoModule = pkgs.buildGo126Module or pkgs.buildGoModule;
+        };
 
       # The evaluation tests of the Nix library, as a check: the result
       # names every failing case.

@@ -28,7 +28,7 @@ type CLI struct {
 	Secrets   string   `short:"s" env:"RIGUP_SECRETS_FILE" placeholder:"FILE" help:"Encrypted secrets file (default: rigup.secrets.toml.age in $$RIG_PROJECT_ROOT, or the nearest one up from here)."`
 	Identity  []string `short:"i" sep:"none" placeholder:"KEY" help:"SSH private key, repeatable (default: $$AGE_IDENTITY, a colon-separated list, else ~/.ssh/id_ed25519 and ~/.ssh/id_rsa)."`
 
-	AllowDisk bool `help:"Accept a directory on disk when none in RAM is available (wiping is unreliable there)."`
+	AllowDisk bool `env:"RIGUP_ALLOW_DISK" help:"Accept a directory on disk when none in RAM is available (wiping is unreliable there)."`
 	Janitor   bool `help:"Start a watchdog process that wipes the directory as soon as rigup-exec dies, even by SIGKILL."`
 	Verbose   bool `short:"v" help:"Say where the configs were written and how much of them is locked in memory."`
 

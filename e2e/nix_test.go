@@ -189,6 +189,12 @@ func TestNixErrors(t *testing.T) {
 			want: `rigup-exec writeConfigTree: "../x" is not a relative file path`},
 		{name: "config tree value", expr: `(l.build { system = "x"; shell = "/bin/sh"; coreutils = "/bin"; }).configTree "t" { a.b = 1; }`,
 			want: `rigup-exec writeConfigTree: "a/b" must be the file's text .*, not a int`},
+		{name: "config tree file twice", expr: `(l.build { system = "x"; shell = "/bin/sh"; coreutils = "/bin"; }).configTree "t" { "a/b" = "1"; a.b = "2"; }`,
+			want: `rigup-exec writeConfigTree: a file is given twice \(as "a/b" and as a.b\?\): \["a/b","a/b"\]`},
+		{name: "config tree file as directory", expr: `(l.build { system = "x"; shell = "/bin/sh"; coreutils = "/bin"; }).configTree "t" { x = "file"; "x/y/z" = "n"; }`,
+			want: `rigup-exec writeConfigTree: "x/y/z" needs a directory where a file is given`},
+		{name: "infinity in JSON", expr: `l.toJSON { a.b = 1.0e308 * 10.0; }`, want: "rigup-exec toJSON: an infinite float at `a.b' has no json form"},
+		{name: "NaN in YAML", expr: `l.toYAML [ (1.0e308 * 10.0 - 1.0e308 * 10.0) ]`, want: "rigup-exec toYAML: NaN at `0' has no yaml form"},
 		{name: "config tree store path", expr: `(l.build { system = "x"; shell = "/bin/sh"; coreutils = "/bin"; }).configTree "t" { a = { outPath = "/nix/store/x"; }; }`,
 			want: `rigup-exec writeConfigTree: "a" must be the file's text .*, not a store path`},
 		{name: "different secrets for one option", modules: true, expr: `(lib.evalModules { modules = [
@@ -196,6 +202,14 @@ func TestNixErrors(t *testing.T) {
 			{ _file = "first.nix"; k = rs.mkSecret "a.b"; }
 			{ _file = "second.nix"; k = rs.mkSecret "c.d"; } ]; }).config.k`,
 			want: "The option `k' refers to different secrets:\\s+- In `second.nix': \"c.d\"\\s+- In `first.nix': \"a.b\""},
+		{name: "rigup.toml table with a typo", modules: true, expr: `(lib.evalModules { modules = [
+			{ options.k = lib.mkOption { type = rs.types.secret; }; }
+			{ _file = "rigup.toml"; k = { _type = "secret"; paht = "a.b"; }; } ]; }).config.k`,
+			want: "The option `k' is given a secret reference without a valid path in `rigup.toml': it has no `path', which must be a dotted key path"},
+		{name: "rigup.toml table with a bad path", modules: true, expr: `(lib.evalModules { modules = [
+			{ options.k = lib.mkOption { type = rs.types.secret; }; }
+			{ _file = "rigup.toml"; k = { _type = "secret"; path = "a b"; }; } ]; }).config.k`,
+			want: "The option `k' is given a secret reference without a valid path in `rigup.toml': \"a b\" is not a dotted key path"},
 		{name: "not a secret", modules: true, expr: `(lib.evalModules { modules = [
 			{ options.k = lib.mkOption { type = rs.types.secret; }; }
 			{ k = "sk-plain-text"; } ]; }).config.k`,
@@ -346,12 +360,19 @@ func nixBuild(t *testing.T, file, attr string, args ...string) string {
 // directory, and the passphrase is asked once.
 func TestNixStore(t *testing.T) {
 	requireStore(t)
-	require(t, "jq")
+	require(t, "git")
 	file := filepath.Join(repoRoot, "nix/tests/store.nix")
 	bin := []string{"--argstr", "rigupExec", filepath.Join(binDir, "rigup-exec")}
 	tree := nixBuild(t, file, "tree", bin...)
 	entry := nixBuild(t, file, "entrypoint", bin...)
 	wrapped := nixBuild(t, file, "wrapped", bin...)
+	if _, err := os.Stat(filepath.Join(wrapped, "share/man/man1/other.1")); err != nil {
+		t.Errorf("the wrapped tools' other files are not there: %v", err)
+	}
+	if _, err := nix(t, "nix-build", append([]string{file, "-A", "notAPackage", "--no-out-link"}, append(storeArgs(), bin...)...)...); err == nil ||
+		!strings.Contains(err.Error(), "rigup-exec wrapWithSecrets: ") || !strings.Contains(err.Error(), "has no bin/ directory: give packages, not single files") {
+		t.Errorf("wrapping a single file: %v", err)
+	}
 
 	p := newRigupProject(t, "[app]\ntoken = \"tok-\\\"quoted\\\"\"\n[mcp]\napi_key = \"sk-live\"\n", "open sesame")
 	askpass, calls := askpassScript(t, p.dir, "open sesame")
@@ -402,13 +423,37 @@ func TestNixStore(t *testing.T) {
 		t.Errorf("the entrypoint and its nested tool asked for the passphrase %d times, want once", n-1)
 	}
 
+	// With callerConfigHome, the script and what it runs have the user's
+	// own configs (git's here); a wrapped tool still gets the rendered ones.
+	keeps := nixBuild(t, file, "keepsConfigHome", bin...)
+	home := t.TempDir()
+	os.MkdirAll(filepath.Join(home, ".config/git"), 0o755)
+	os.WriteFile(filepath.Join(home, ".config/git/config"), []byte("[user]\n\tname = Alice\n"), 0o644)
+	for _, env := range [][]string{{"HOME=" + home, "XDG_CONFIG_HOME="}, {"HOME=" + home, "XDG_CONFIG_HOME=" + filepath.Join(home, ".config")}} {
+		out := strings.Split(p.run(append(env, askEnv...), filepath.Join(keeps, "bin/agent")), "\n")
+		rendered := strings.TrimPrefix(out[1], "rendered: ")
+		want := []string{"config home: " + filepath.Join(home, ".config"), "rendered: " + rendered,
+			"git user: Alice", "caller variable: unset", "tool sees " + rendered}
+		if !strings.Contains(rendered, "/rigup-rig-config-root-") {
+			t.Errorf("RIGUP_CONFIG_DIR %q", rendered)
+		}
+		for i, w := range want {
+			if out[i] != w {
+				t.Errorf("%v: line %d: %q, want %q", env, i+1, out[i], w)
+			}
+		}
+	}
+	if n := asked(); n != 4 {
+		t.Errorf("the passphrase was asked %d times for two runs", n-2)
+	}
+
 	// Alone, the wrapped tool renders a directory of its own.
 	out = p.run(askEnv, filepath.Join(wrapped, "bin/mytool"))
 	if dir := strings.TrimPrefix(strings.SplitN(out, "\n", 2)[0], "tool sees "); dir == agentDir || !strings.Contains(dir, "/rigup-rig-config-root-") {
 		t.Errorf("the wrapped tool alone saw %q", dir)
 	}
-	if n := asked(); n != 3 {
-		t.Errorf("the wrapped tool alone asked %d times", n-2)
+	if n := asked(); n != 5 {
+		t.Errorf("the wrapped tool alone asked %d times", n-4)
 	}
 }
 

@@ -447,11 +447,11 @@ func TestRunNoRAM(t *testing.T) {
 	requireRoot(t, "a private mount namespace", "unshare", "mount")
 	r := newRunEnv(t)
 	home := t.TempDir()
-	run := func(flags string) (string, string, syscall.WaitStatus) {
+	run := func(flags string, env ...string) (string, string, syscall.WaitStatus) {
 		script := fmt.Sprintf(`mount --bind "$1" /dev/shm && exec rigup-exec %s -t "$2" -- sh -c 'echo "$XDG_CONFIG_HOME"'`, flags)
 		cmd := exec.Command("unshare", "--mount", "--propagation", "private", "sh", "-c", script, "sh", t.TempDir(), r.tpl)
-		cmd.Env = append(os.Environ(), "PATH="+binDir+":"+os.Getenv("PATH"), "HOME="+home,
-			"XDG_CACHE_HOME=", "XDG_RUNTIME_DIR=")
+		cmd.Env = append(append(os.Environ(), "PATH="+binDir+":"+os.Getenv("PATH"), "HOME="+home,
+			"XDG_CACHE_HOME=", "XDG_RUNTIME_DIR="), env...)
 		var stdout, stderr strings.Builder
 		cmd.Stdout, cmd.Stderr = &stdout, &stderr
 		cmd.Start()
@@ -467,19 +467,22 @@ func TestRunNoRAM(t *testing.T) {
 	if !strings.HasPrefix(stderr, want) || !strings.Contains(stderr, "\nrigup-exec: hint: ") {
 		t.Errorf("without RAM, stderr:\n%s", stderr)
 	}
-	stdout, stderr, ws := run("--allow-disk")
-	if ws.ExitStatus() != 0 {
-		t.Fatalf("--allow-disk: %v\n%s", ws, stderr)
-	}
-	dir := strings.TrimSpace(stdout)
-	if !strings.HasPrefix(dir, home+"/.cache/rigup-exec/rigup-tpl-") {
-		t.Errorf("--allow-disk used %q", dir)
-	}
-	if !strings.HasPrefix(stderr, "rigup-exec: warning: "+dir+" is on disk (--allow-disk): wiping it afterwards is not reliable there") {
-		t.Errorf("--allow-disk, stderr:\n%s", stderr)
-	}
-	if _, err := os.Lstat(dir); err == nil {
-		t.Errorf("%s left behind", dir)
+	// The flag, and the variable for entrypoints and wrapped tools (macOS).
+	for _, tc := range []struct{ flags, env string }{{"--allow-disk", ""}, {"", "RIGUP_ALLOW_DISK=1"}} {
+		stdout, stderr, ws := run(tc.flags, tc.env)
+		if ws.ExitStatus() != 0 {
+			t.Fatalf("%s: %v\n%s", tc, ws, stderr)
+		}
+		dir := strings.TrimSpace(stdout)
+		if !strings.HasPrefix(dir, home+"/.cache/rigup-exec/rigup-tpl-") {
+			t.Errorf("%s used %q", tc, dir)
+		}
+		if !strings.HasPrefix(stderr, "rigup-exec: warning: "+dir+" is on disk (--allow-disk): wiping it afterwards is not reliable there") {
+			t.Errorf("%s, stderr:\n%s", tc, stderr)
+		}
+		if _, err := os.Lstat(dir); err == nil {
+			t.Errorf("%s left behind", dir)
+		}
 	}
 }
 

@@ -27,8 +27,13 @@ let
       loc: defs:
       let
         paths = lib.unique (map (d: d.value.path or null) defs);
+        bad = lib.filter (d: !(secretsLib.isValidPath (d.value.path or null))) defs;
       in
-      if lib.length paths == 1 then
+      if bad != [ ] then
+        throw "The option `${lib.showOption loc}' is given a secret reference without a valid path in `${(lib.head bad).file}': ${
+          if (lib.head bad).value ? path then "${builtins.toJSON (lib.head bad).value.path} is not" else "it has no `path', which must be"
+        } a dotted key path such as \"mcp.context7_api_key\""
+      else if lib.length paths == 1 then
         mkSecret (lib.head paths)
       else
         throw "The option `${lib.showOption loc}' refers to different secrets:${
@@ -57,14 +62,17 @@ secretsLib
   writeConfigTree = build.configTree;
 
   # A rig entrypoint: bin/NAME runs SCRIPT, a shell script, under
-  # rigup-exec with TEMPLATES rendered. The script reads $XDG_CONFIG_HOME at
-  # run time, as in
-  #   claude --mcp-config "$XDG_CONFIG_HOME/rigup/claude-code/mcp.json" "$@"
+  # rigup-exec with TEMPLATES rendered. The script reads $RIGUP_CONFIG_DIR
+  # at run time, as in
+  #   claude --mcp-config "$RIGUP_CONFIG_DIR/rigup/claude-code/mcp.json" "$@"
+  # With callerConfigHome = true it runs with the caller's XDG_CONFIG_HOME
+  # (see nix/lib.nix).
   mkSecretEntrypoint =
     {
       name,
       templates,
       script,
+      callerConfigHome ? false,
     }:
     build.entrypoint {
       inherit
@@ -72,6 +80,7 @@ secretsLib
         templates
         script
         rigupExec
+        callerConfigHome
         ;
     };
 

@@ -134,7 +134,7 @@ let
         else if isList v then
           concatMap (go loc) v
         else if isStringLike v then
-          [ ]
+          go loc "${v}"
         else if isAttrs v then
           concatMap (n: go (loc ++ [ n ]) n ++ go (loc ++ [ n ]) v.${n}) (attrNames v)
         else
@@ -239,7 +239,19 @@ let
     else if isInt v then
       toString v
     else if isFloat v then
-      (if fmt == "json" then toJSON v else float v)
+      (
+        if v != v || v * 2 == v && v != 0.0 then
+          (
+            if fmt == "toml" then
+              (if v != v then "nan" else if v > 0 then "inf" else "-inf")
+            else
+              fail fn "${if v != v then "NaN" else "an infinite float"} at ${showLoc loc} has no ${fmt} form"
+          )
+        else if fmt == "json" then
+          toJSON v
+        else
+          float v
+      )
     else if v == null then
       (if fmt == "toml" then fail fn "TOML has no null, found at ${showLoc loc}: leave the attribute out" else "null")
     else if isFunction v then
@@ -264,7 +276,10 @@ let
         else if isList v then
           block "[" "]" (genList (i: inner + go inner (loc ++ [ (toString i) ]) (elemAt v i)) (length v))
         else
-          block "{" "}" (map (n: inner + key fn fmt loc n + ": " + go inner (loc ++ [ n ]) v.${n}) (attrNames v));
+          block "{" "}" (map (n: inner + mappingKey (key fn fmt loc n) + ": " + go inner (loc ++ [ n ]) v.${n}) (attrNames v));
+      # YAML allows an implicit key of up to 1024 characters; a longer one
+      # is written as an explicit key, "? KEY".
+      mappingKey = k: if fmt == "yaml" && stringLength k > 1000 then "? " + k else k;
     in
     v: go "" [ ] v + "\n";
 
@@ -329,16 +344,48 @@ let
             fail fn "${toJSON path} is not a relative file path"
           else if isTable v then
             flatten fn path v
-          else if isString v || isSecret v then
+          else if isString v then
             [ {
               inherit path;
-              text = "${v}";
+              text = v;
+            } ]
+          else if isSecret v then
+            [ {
+              inherit path;
+              text = "{{secrets.${secretPath fn [ path ] v}}}";
             } ]
           else
             fail fn "${toJSON path} must be the file's text (or a secret reference, for a file that holds only its value), not ${
               if isStringLike v || isPath v then "a store path: link such files from a directory of their own" else describe v
             }"
         ) (attrNames tree);
+
+      # Two entries for one file, or a file where another entry needs a
+      # directory, are refused here rather than left to the build.
+      checkClashes =
+        files:
+        let
+          paths = map (f: f.path) files;
+          isFile = listToAttrs (map (p: {
+            name = p;
+            value = true;
+          }) paths);
+          parents =
+            p:
+            let
+              segs = filter isString (split "/" p);
+            in
+            genList (i: concatStringsSep "/" (genList (j: elemAt segs j) (i + 1))) (length segs - 1);
+          clash = filter (p: builtins.any (d: isFile ? ${d}) (parents p)) paths;
+        in
+        if length (attrNames isFile) != length paths then
+          fail "writeConfigTree" "a file is given twice (as \"a/b\" and as a.b?): ${
+            toJSON (filter (p: length (filter (q: q == p) paths) > 1) paths)
+          }"
+        else if clash != [ ] then
+          fail "writeConfigTree" "${toJSON (head clash)} needs a directory where a file is given"
+        else
+          files;
 
       derivation' =
         name: attrs: script:
@@ -361,7 +408,7 @@ let
       configTree =
         name: tree:
         let
-          files = flatten "writeConfigTree" "" tree;
+          files = checkClashes (flatten "writeConfigTree" "" tree);
           n = length files;
           attr = i: "file${toString i}";
         in
@@ -400,20 +447,39 @@ let
       script = mkScript;
 
       # bin/NAME runs SCRIPT (a shell script) through rigup-exec, which
-      # renders TEMPLATES first: the script reads $XDG_CONFIG_HOME, which
-      # only exists once rigup-exec runs.
+      # renders TEMPLATES first: the script reads $RIGUP_CONFIG_DIR (or
+      # $XDG_CONFIG_HOME), which only exist once rigup-exec runs. With
+      # callerConfigHome, the script gets the caller's XDG_CONFIG_HOME back
+      # (or $HOME/.config), so that a harness which finds its rendered
+      # files by path leaves the user's own tools their own configs; wrapped
+      # tools it runs still get the rendered directory.
       entrypoint =
-        { name, templates, script, rigupExec }:
+        {
+          name,
+          templates,
+          script,
+          rigupExec,
+          callerConfigHome ? false,
+        }:
         let
           inner = mkScript {
             name = "${name}-inner";
-            text = script;
+            text =
+              (
+                if callerConfigHome then
+                  "export XDG_CONFIG_HOME=\"$RIGUP_CALLER_CONFIG_HOME\"\nunset RIGUP_CALLER_CONFIG_HOME\n"
+                else
+                  ""
+              )
+              + script;
           };
         in
         mkScript {
           inherit name;
           bin = true;
-          text = runLine { inherit rigupExec templates; } (shQuote "${inner}");
+          text =
+            (if callerConfigHome then "export RIGUP_CALLER_CONFIG_HOME=\"\${XDG_CONFIG_HOME:-$HOME/.config}\"\n" else "")
+            + runLine { inherit rigupExec templates; } (shQuote "${inner}");
         }
         // {
           inherit inner;
@@ -434,6 +500,10 @@ let
           ''
             mkdir -p "$out/bin"
             for tool in $tools; do
+              if [ ! -d "$tool/bin" ]; then
+                echo "rigup-exec wrapWithSecrets: $tool has no bin/ directory: give packages, not single files" >&2
+                exit 1
+              fi
               for exe in "$tool"/bin/*; do
                 [ -f "$exe" ] && [ -x "$exe" ] || continue
                 name=''${exe##*/}
@@ -449,11 +519,17 @@ let
                 printf '%s\nexe="%s"\n%s' "$shebang" "$exe" "$line" > "$out/bin/$name"
                 chmod 0555 "$out/bin/$name"
               done
+              # share/, lib/, ... merged as symlinkJoin does: directories
+              # made, files linked, the first tool's file kept.
               for entry in "$tool"/*; do
-                base=''${entry##*/}
-                [ "$base" = bin ] || [ -e "$out/$base" ] || ln -s "$entry" "$out/$base"
+                [ -e "$entry" ] && [ "''${entry##*/}" != bin ] || continue
+                cp -RsnL --no-preserve=mode "$entry" "$out/"
               done
             done
+            if [ -z "$(ls "$out/bin")" ]; then
+              echo "rigup-exec wrapWithSecrets: no executable in the bin/ of $tools" >&2
+              exit 1
+            fi
           '';
     };
 in
@@ -461,6 +537,7 @@ in
   inherit
     mkSecret
     isSecret
+    isValidPath
     secretPaths
     containsSecrets
     placeholder

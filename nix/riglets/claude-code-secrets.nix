@@ -6,8 +6,10 @@
 # included) is serialized with rigupSecrets.toJSON into the rig's config
 # tree as rigup/claude-code/mcp.json; the entrypoint runs claude under
 # rigup-exec, which renders that file into its private directory in RAM, and
-# passes claude the rendered file. A rig without secrets works the same way:
-# rigup-exec then renders nothing and needs no key.
+# passes claude the rendered file. Claude Code and what it runs keep the
+# caller's XDG_CONFIG_HOME; tools wrapped with secrets get the rendered one.
+# A rig without secrets works the same way: rigup-exec then renders nothing
+# and needs no key.
 self:
 {
   config,
@@ -47,9 +49,21 @@ in
 
   options.claude-code-secrets = {
     package = lib.mkOption {
-      description = "The Claude Code package to run";
+      description = ''
+        The Claude Code package to run. The default is nixpkgs' claude-code,
+        whose licence is unfree: rigup.nix imports nixpkgs without
+        allowUnfree, so the default accepts that licence for this package
+        alone.
+      '';
       type = lib.types.package;
-      default = pkgs.claude-code;
+      default =
+        if pkgs.config.allowUnfree or false then
+          pkgs.claude-code
+        else
+          (import pkgs.path {
+            inherit (pkgs.stdenv.hostPlatform) system;
+            config.allowUnfreePredicate = p: lib.getName p == "claude-code";
+          }).claude-code;
       defaultText = lib.literalExpression "pkgs.claude-code";
     };
 
@@ -129,6 +143,9 @@ in
     rigupSecrets.mkSecretEntrypoint {
       name = "claude";
       templates = rig.configRoot;
+      # Claude Code is given its MCP config by path; git, gh and the other
+      # tools it runs keep the user's own configs.
+      callerConfigHome = true;
       script = ''
         export PATH=${lib.escapeShellArg "${rig.toolRoot}/bin"}:"$PATH"
         export RIG_DOCS=${lib.escapeShellArg "${rig.docRoot}"}
@@ -137,7 +154,7 @@ in
         exec ${lib.escapeShellArg (lib.getExe cfg.package)} \
           --append-system-prompt "$(cat "$RIG_MANIFEST")" \
           --settings ${lib.escapeShellArg "${settings}"} \
-          --mcp-config "$XDG_CONFIG_HOME/${mcpConfigPath}" \
+          --mcp-config "$RIGUP_CONFIG_DIR/${mcpConfigPath}" \
           ${lib.optionalString cfg.strictMcpConfig "--strict-mcp-config"} \
           ${lib.optionalString (rig.promptCommands != { }) "--plugin-dir ${lib.escapeShellArg "${plugin}"}"} \
           "$@"

@@ -137,6 +137,29 @@ import ./run.nix {
     expected = "[\"a b\"]\n\n[\"a b\".\"c\\\"d\"]\n";
   };
 
+  secretPathsOfStringLike = {
+    expr = l.secretPaths { a = { __toString = _: "Bearer ${t}"; }; b = { outPath = "/nix/store/x-y"; }; };
+    expected = [ "team.gh-token" ];
+  };
+  tomlInfinities = {
+    expr = l.toTOML { pos = 1.0e308 * 10.0; neg = -(1.0e308 * 10.0); nan = 1.0e308 * 10.0 - 1.0e308 * 10.0; };
+    expected = "nan = nan\nneg = -inf\npos = inf\n";
+  };
+  configTreeFiles =
+    let
+      b = l.build { system = "x86_64-linux"; shell = "/bin/sh"; coreutils = "/bin"; };
+      tree = b.configTree "t" { a."b.json" = "{}"; token = fromToml.key; "c/d" = s; };
+    in
+    {
+      expr = { inherit (tree) file0 file1 file2 passAsFile; };
+      expected = {
+        file0 = "{}";
+        file1 = "{{secrets.mcp.context7_api_key}}";
+        file2 = "{{secrets.from.toml}}";
+        passAsFile = [ "file0" "file1" "file2" ];
+      };
+    };
+
   placeholderHelper = {
     expr = l.placeholder "a.b" "shell";
     expected = "{{ secrets.a.b | shell }}";

@@ -49,6 +49,7 @@ let
   pkgs = {
     inherit lib;
     stdenv.hostPlatform.system = system;
+    config.allowUnfree = true;
     runtimeShell = "/bin/sh";
     coreutils = { outPath = "/usr"; };
     claude-code = fake "claude";
@@ -213,6 +214,7 @@ in
       expr = lines entry.text;
       expected = [
         "#!/bin/sh"
+        "export RIGUP_CALLER_CONFIG_HOME=\"\${XDG_CONFIG_HOME:-$HOME/.config}\""
         "exec '${fake "rigup-exec"}/bin/rigup-exec' -t '${rs.configRoot}' -- '${entry.inner}' \"$@\""
       ];
     };
@@ -222,7 +224,7 @@ in
     };
     innerScriptReadsRenderedConfig = {
       expr = builtins.filter (l: builtins.match " *--mcp-config .*" l != null) (lines entry.inner.text);
-      expected = [ "  --mcp-config \"$XDG_CONFIG_HOME/rigup/claude-code/mcp.json\" \\" ];
+      expected = [ "  --mcp-config \"$RIGUP_CONFIG_DIR/rigup/claude-code/mcp.json\" \\" ];
     };
     innerScriptClaude = {
       expr = builtins.filter (l: builtins.match "exec .*" l != null) (lines entry.inner.text);

@@ -52,6 +52,8 @@ let
     "dotted.key" = "v";
     "ünï" = "k";
     "quote\"key" = "q";
+    # past YAML's 1024 characters for an implicit key
+    ${builtins.concatStringsSep "" (builtins.genList (_: "long\n") 300)} = "long key";
     empty = { };
   };
   withNull = common // { nothing = null; inList = [ null ]; };

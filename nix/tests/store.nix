@@ -33,9 +33,25 @@ let
     '';
   };
 
+  # A second package with an executable and a manual page, like most.
+  other = derivation {
+    name = "othertool";
+    system = builtins.currentSystem;
+    builder = "/bin/sh";
+    args = [ "-c" "/bin/mkdir -p $out/bin $out/share/man/man1 && echo 'echo other' > $out/bin/other && /bin/chmod +x $out/bin/other && echo man > $out/share/man/man1/other.1" ];
+  };
+
   wrapped = b.wrapTools {
     name = "mytool-with-secrets";
-    tools = [ tool ];
+    tools = [ tool other ];
+    templates = tree;
+    inherit rigupExec;
+  };
+
+  # A single file is not a package: refused at build time.
+  notAPackage = b.wrapTools {
+    name = "bad";
+    tools = [ (b.script { name = "s"; text = "true\n"; }) ];
     templates = tree;
     inherit rigupExec;
   };
@@ -51,7 +67,22 @@ let
       exec ${wrapped}/bin/mytool from-agent
     '';
   };
+
+  # An entrypoint that gives its script the caller's XDG_CONFIG_HOME back.
+  keepsConfigHome = b.entrypoint {
+    name = "agent";
+    templates = tree;
+    inherit rigupExec;
+    callerConfigHome = true;
+    script = ''
+      echo "config home: $XDG_CONFIG_HOME"
+      echo "rendered: $RIGUP_CONFIG_DIR"
+      echo "git user: $(git config user.name)"
+      echo "caller variable: ''${RIGUP_CALLER_CONFIG_HOME-unset}"
+      exec ${wrapped}/bin/mytool from-agent
+    '';
+  };
 in
 {
-  inherit tree wrapped entrypoint;
+  inherit tree wrapped notAPackage entrypoint keepsConfigHome;
 }
