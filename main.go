@@ -41,6 +41,7 @@ type CLI struct {
 }
 
 func main() {
+	harden()
 	status, sig := mainDying(os.Args[1:], os.Stdout, os.Stderr)
 	if sig != 0 {
 		// Die as the child died, so that a calling shell sees what it

@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // runEnv is a private base directory for the runs of one test, standing in
@@ -139,7 +141,8 @@ while True:
 `
 
 var watched = []string{"SIGHUP", "SIGINT", "SIGQUIT", "SIGTERM", "SIGUSR1", "SIGUSR2", "SIGALRM",
-	"SIGWINCH", "SIGURG", "SIGCHLD", "SIGPIPE", "SIGCONT"}
+	"SIGWINCH", "SIGURG", "SIGCHLD", "SIGPIPE", "SIGCONT", "SIGABRT", "SIGBUS", "SIGFPE", "SIGSEGV",
+	"SIGSYS", "SIGTRAP", "SIGXCPU", "SIGXFSZ", "SIGVTALRM"}
 
 // startSignalChild starts rigup-exec with the reporting child and waits
 // until it is ready.
@@ -186,7 +189,9 @@ func TestRunForwardsSignals(t *testing.T) {
 	}
 	for _, sig := range []syscall.Signal{syscall.SIGURG, syscall.SIGCHLD, syscall.SIGPIPE,
 		syscall.SIGHUP, syscall.SIGINT, syscall.SIGQUIT, syscall.SIGUSR1, syscall.SIGUSR2,
-		syscall.SIGALRM, syscall.SIGWINCH} {
+		syscall.SIGALRM, syscall.SIGWINCH, syscall.SIGABRT, syscall.SIGBUS, syscall.SIGFPE,
+		syscall.SIGSEGV, syscall.SIGSYS, syscall.SIGTRAP, syscall.SIGXCPU, syscall.SIGXFSZ,
+		syscall.SIGVTALRM} {
 		syscall.Kill(pid, sig)
 		if sig == syscall.SIGURG || sig == syscall.SIGCHLD || sig == syscall.SIGPIPE {
 			continue // checked below: nothing may show up for them
@@ -201,7 +206,8 @@ func TestRunForwardsSignals(t *testing.T) {
 	if !ws.Exited() || ws.ExitStatus() != 0 {
 		t.Errorf("rigup-exec ended with %v, want exit 0 as the child", ws)
 	}
-	want := []string{"SIGHUP", "SIGINT", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGALRM", "SIGWINCH", "SIGTERM"}
+	want := []string{"SIGHUP", "SIGINT", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGALRM", "SIGWINCH",
+		"SIGABRT", "SIGBUS", "SIGFPE", "SIGSEGV", "SIGSYS", "SIGTRAP", "SIGXCPU", "SIGXFSZ", "SIGVTALRM", "SIGTERM"}
 	if strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Errorf("the child received %v, want each of %v once", got, want)
 	}
@@ -209,10 +215,7 @@ func TestRunForwardsSignals(t *testing.T) {
 }
 
 func sigName(sig syscall.Signal) string {
-	names := map[syscall.Signal]string{syscall.SIGHUP: "SIGHUP", syscall.SIGINT: "SIGINT",
-		syscall.SIGQUIT: "SIGQUIT", syscall.SIGTERM: "SIGTERM", syscall.SIGUSR1: "SIGUSR1",
-		syscall.SIGUSR2: "SIGUSR2", syscall.SIGALRM: "SIGALRM", syscall.SIGWINCH: "SIGWINCH"}
-	return names[sig]
+	return "SIG" + strings.ToUpper(unix.SignalName(sig)[3:])
 }
 
 // A signal that arrives while the directory is being prepared wipes it and

@@ -9,9 +9,15 @@ import (
 // forwarded are the signals passed on to the child. TSTP, TTIN, TTOU and
 // CONT are missing on purpose: left alone, they stop and continue the
 // wrapper with its job. URG, CHLD, PIPE and PROF concern the wrapper only.
+// The signals of a crash (ABRT, BUS, FPE, SEGV, SYS, TRAP) are caught only
+// when another process sends them: a real fault in the wrapper still
+// crashes it, without a core dump (see harden in package main).
 var forwarded = []os.Signal{
 	syscall.SIGHUP, syscall.SIGINT, syscall.SIGQUIT, syscall.SIGTERM,
 	syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGALRM, syscall.SIGWINCH,
+	syscall.SIGABRT, syscall.SIGBUS, syscall.SIGFPE, syscall.SIGSEGV,
+	syscall.SIGSYS, syscall.SIGTRAP, syscall.SIGXCPU, syscall.SIGXFSZ,
+	syscall.SIGVTALRM,
 }
 
 // Signals are the signals received since [Watch].
