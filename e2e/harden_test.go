@@ -1,0 +1,92 @@
+package e2e
+
+import (
+	"bufio"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"testing"
+)
+
+// blockingAskpass writes an SSH_ASKPASS program that says "asked" on the
+// FIFO asked and then waits for a line on the FIFO answer before printing
+// the passphrase: rigup-exec is held at a known point, with its key loaded.
+func blockingAskpass(t *testing.T, dir, passphrase string) (program, asked, answer string) {
+	t.Helper()
+	program = filepath.Join(dir, "askpass-blocking")
+	asked, answer = filepath.Join(dir, "asked"), filepath.Join(dir, "answer")
+	for _, f := range []string{asked, answer} {
+		if err := syscall.Mkfifo(f, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	script := "#!/bin/sh\necho asked > '" + asked + "'\nread line < '" + answer + "'\necho '" + passphrase + "'\n"
+	if err := os.WriteFile(program, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return program, asked, answer
+}
+
+// TestNoCoreDump crashes rigup-exec while it holds a key and waits for the
+// passphrase (SIGQUIT with GOTRACEBACK=crash makes the Go runtime abort),
+// under `ulimit -c unlimited`: no core is written. As a user, another
+// process of the same user cannot read its memory or environment either.
+func TestNoCoreDump(t *testing.T) {
+	dir, env := passphraseProject(t)
+	var lim syscall.Rlimit
+	if syscall.Getrlimit(syscall.RLIMIT_CORE, &lim); lim.Max != ^uint64(0) {
+		t.Skipf("the hard core size limit is %d, not unlimited", lim.Max)
+	}
+	askpass, asked, answer := blockingAskpass(t, dir, "open sesame")
+	cmd := exec.Command("sh", "-c", `ulimit -c unlimited && exec "$0" "$@"`,
+		filepath.Join(binDir, "rigup-exec"), "-t", "templates", "check")
+	cmd.Dir = dir
+	cmd.Env = append(env, "SSH_ASKPASS="+askpass, "SSH_ASKPASS_REQUIRE=force", "GOTRACEBACK=crash")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	// A file, not a pipe: the askpass program, still waiting, holds it.
+	stderr, err := os.Create(filepath.Join(dir, "stderr"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		if f, err := os.OpenFile(answer, os.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
+			f.WriteString("\n")
+			f.Close()
+		}
+	})
+	f, err := os.Open(asked)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bufio.NewReader(f).ReadString('\n')
+	f.Close()
+
+	pid := cmd.Process.Pid
+	if os.Getuid() != 0 {
+		for _, name := range []string{"mem", "environ"} {
+			if _, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), name)); !errors.Is(err, os.ErrPermission) {
+				t.Errorf("/proc/%d/%s of rigup-exec: %v, want permission denied", pid, name, err)
+			}
+		}
+	}
+	syscall.Kill(pid, syscall.SIGQUIT)
+	ws := waitStatus(t, cmd)
+	if !ws.Signaled() || ws.Signal() != syscall.SIGABRT {
+		out, _ := os.ReadFile(stderr.Name())
+		t.Fatalf("rigup-exec ended with %v, want the Go runtime's abort\n%s", ws, out)
+	}
+	if ws.CoreDump() {
+		t.Errorf("rigup-exec dumped core")
+	}
+	if cores, _ := filepath.Glob(filepath.Join(dir, "core*")); len(cores) > 0 {
+		t.Errorf("core files: %v", cores)
+	}
+}
