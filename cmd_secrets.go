@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"os/signal"
@@ -83,7 +82,7 @@ func (p *project) close() { p.lock.Close() }
 
 // readRecipients reads the recipients file, if there is one.
 func (p *project) readRecipients() ([]crypto.Recipient, bool, error) {
-	data, err := os.ReadFile(p.recipients)
+	data, err := readInput(p.recipients)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, false, nil
 	}
@@ -103,7 +102,7 @@ func (p *project) readRecipients() ([]crypto.Recipient, bool, error) {
 func ownRecipients(keys []*crypto.Key, paths []string) []crypto.Recipient {
 	var rs []crypto.Recipient
 	for i, k := range keys {
-		if data, err := os.ReadFile(paths[i] + ".pub"); err == nil {
+		if data, err := readInput(paths[i] + ".pub"); err == nil {
 			if r, err := crypto.ParseRecipient(string(data)); err == nil {
 				rs = append(rs, r)
 				continue
@@ -131,7 +130,7 @@ func (p *project) changeTo(want, known []crypto.Recipient) (recipientChange, err
 	if !p.exists {
 		return recipientChange{added: want}, nil
 	}
-	f, err := os.Open(p.secrets)
+	f, err := openInput(p.secrets)
 	if err != nil {
 		return recipientChange{}, err
 	}
@@ -148,7 +147,7 @@ func (p *project) changeTo(want, known []crypto.Recipient) (recipientChange, err
 // and fails if it has others, which no recipients file names: writing it
 // would lock them out.
 func (p *project) namedRecipients(known []crypto.Recipient) ([]crypto.Recipient, error) {
-	f, err := os.Open(p.secrets)
+	f, err := openInput(p.secrets)
 	if err != nil {
 		return nil, err
 	}
@@ -371,7 +370,7 @@ func parseRecipientArgs(args []string) ([]crypto.Recipient, error) {
 	for _, a := range args {
 		line := a
 		if !strings.HasPrefix(a, "ssh-") && (fileExists(a) || strings.HasSuffix(a, ".pub") || strings.Contains(a, "/")) {
-			data, err := os.ReadFile(a)
+			data, err := readInput(a)
 			if err != nil {
 				var pe *fs.PathError
 				if errors.As(err, &pe) {
@@ -428,7 +427,7 @@ func (c *CLI) editInRAM(ui *ui, plaintext []byte) ([]byte, error) {
 		if err := runEditor(argv, sigs); err != nil {
 			return nil, err
 		}
-		edited, err := readCapped(file)
+		edited, err := readInput(file)
 		if err != nil {
 			return nil, fmt.Errorf("reading back the edited secrets: %w", err)
 		}
@@ -474,20 +473,6 @@ func runEditor(argv []string, sigs *exec.Signals) error {
 		return fmt.Errorf("the editor exited with status %d: nothing saved", st.Code)
 	}
 	return nil
-}
-
-func readCapped(path string) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, crypto.MaxFileSize+1))
-	if err == nil && len(data) > crypto.MaxFileSize {
-		clear(data)
-		return nil, fmt.Errorf("larger than %d MiB", crypto.MaxFileSize>>20)
-	}
-	return data, err
 }
 
 // warnUnresolved warns about placeholders of the templates, if a template

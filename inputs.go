@@ -3,10 +3,12 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	"rigup-exec/crypto"
 	"rigup-exec/tmpl"
@@ -108,7 +110,7 @@ func (c *CLI) loadSecrets(ui *ui) (*tmpl.Secrets, error) {
 // caller wipes the plaintext.
 func (c *CLI) decryptFile(ui *ui, path string) ([]byte, error) {
 	name := display(path)
-	f, err := os.Open(path)
+	f, err := openInput(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, hint(fmt.Errorf("secrets file %s does not exist", name),
 			"pass --secrets FILE, or set RIGUP_SECRETS_FILE or RIG_PROJECT_ROOT")
@@ -209,4 +211,53 @@ func tilde(p string) string {
 		}
 	}
 	return p
+}
+
+// openInput opens an input file (the secrets file, a recipients or public
+// key file) for reading. It never blocks: a FIFO or a device in the file's
+// place is refused, like anything else that is not a regular file.
+func openInput(path string) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK|syscall.O_NOCTTY, 0)
+	if err != nil {
+		return nil, err
+	}
+	info, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	if !info.Mode().IsRegular() {
+		f.Close()
+		return nil, fmt.Errorf("%s is %s, not a regular file", display(path), fileKind(info.Mode()))
+	}
+	return f, nil
+}
+
+// readInput reads an input file whole, capped at crypto.MaxFileSize.
+func readInput(path string) ([]byte, error) {
+	f, err := openInput(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, crypto.MaxFileSize+1))
+	if err == nil && len(data) > crypto.MaxFileSize {
+		clear(data)
+		return nil, fmt.Errorf("%s is larger than %d MiB", display(path), crypto.MaxFileSize>>20)
+	}
+	return data, err
+}
+
+func fileKind(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeNamedPipe != 0:
+		return "a FIFO"
+	case m.IsDir():
+		return "a directory"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeDevice != 0:
+		return "a device"
+	}
+	return "not a regular file"
 }

@@ -149,7 +149,9 @@ func LoadKey(path, name string, ask PassphraseFunc) (*Key, error) {
 // readKeyFile reads a key file, capped at MaxKeySize. A private key of ours
 // that others may access is refused, the check ssh makes.
 func readKeyFile(path, name string, private bool) ([]byte, error) {
-	f, err := os.Open(path)
+	// Without blocking: a FIFO (or a device) in the key's place is refused
+	// below rather than waited on for ever.
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK|syscall.O_NOCTTY, 0)
 	if err != nil {
 		return nil, err
 	}
