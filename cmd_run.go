@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"syscall"
 
 	"github.com/alecthomas/kong"
@@ -70,7 +71,7 @@ func (c *runCmd) Run(cli *CLI, ui *ui, k *kong.Context) error {
 	// wiped what it wrote; one that arrives before the command starts
 	// ends rigup-exec instead.
 	sigs := exec.Watch()
-	dir, err := cli.prepare(ui, root, sigs)
+	dir, err := cli.prepareOrDie(ui, root, sigs)
 	if dir != nil {
 		defer func() {
 			if err := dir.Wipe(); err != nil {
@@ -99,9 +100,78 @@ func (c *runCmd) Run(cli *CLI, ui *ui, k *kong.Context) error {
 	return statusError(st.Code)
 }
 
+// prepareOrDie prepares the directory, and lets a fatal signal end that at
+// once, whatever step it is blocked in (an SSH_ASKPASS program that does
+// not answer, a slow read): until the directory is being written, nothing
+// is on disk, so the signal ends the run there and then; once it is, writing
+// is quick, and what was written is wiped. A passphrase prompt on the
+// terminal handles the signal itself, to restore the terminal.
+func (c *CLI) prepareOrDie(ui *ui, root string, sigs *exec.Signals) (*tmpfs.Dir, error) {
+	type prepared struct {
+		dir *tmpfs.Dir
+		err error
+	}
+	done := make(chan prepared, 1)
+	var g gate
+	go func() {
+		dir, err := c.prepare(ui, root, sigs, &g)
+		done <- prepared{dir, err}
+	}()
+	for {
+		select {
+		case p := <-done:
+			// One that came as it finished: the command is not started.
+			if sig := sigs.Fatal(); sig != nil && p.err == nil {
+				p.err = killedBy(sig.(syscall.Signal))
+			}
+			return p.dir, p.err
+		case sig := <-sigs.C():
+			if !exec.IsFatal(sig) {
+				continue
+			}
+			if g.abort() && !prompting.Load() {
+				cancelAskpass()
+				return nil, killedBy(sig.(syscall.Signal))
+			}
+			p := <-done
+			if p.err == nil {
+				p.err = killedBy(sig.(syscall.Signal))
+			}
+			return p.dir, p.err
+		}
+	}
+}
+
+// gate is where preparing the directory stops being abortable: from the
+// moment it is created until it is written, which takes no time worth
+// interrupting, and whose result must be wiped.
+type gate struct {
+	mu               sync.Mutex
+	aborted, writing bool
+}
+
+// write reports whether preparing may go on to write the directory.
+func (g *gate) write() bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.writing = !g.aborted
+	return g.writing
+}
+
+// abort reports whether preparing was stopped before it wrote anything.
+func (g *gate) abort() bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.aborted = !g.writing
+	return g.aborted
+}
+
+// errAborted ends a preparation that a signal stopped; nobody reads it.
+var errAborted = errors.New("stopped by a signal")
+
 // prepare renders the templates and writes them into a new private
 // directory. It returns the directory, to be wiped, even with an error.
-func (c *CLI) prepare(ui *ui, root string, sigs *exec.Signals) (*tmpfs.Dir, error) {
+func (c *CLI) prepare(ui *ui, root string, sigs *exec.Signals, g *gate) (*tmpfs.Dir, error) {
 	tree, err := tmpl.Load(root)
 	if err != nil {
 		return nil, err
@@ -117,8 +187,8 @@ func (c *CLI) prepare(ui *ui, root string, sigs *exec.Signals) (*tmpfs.Dir, erro
 		return nil, err
 	}
 	defer res.Wipe()
-	if sig := sigs.Fatal(); sig != nil {
-		return nil, killedBy(sig.(syscall.Signal))
+	if !g.write() {
+		return nil, errAborted
 	}
 	dir, err := c.createDir(ui, rigName(root))
 	if err != nil {
@@ -137,8 +207,8 @@ func (c *CLI) prepare(ui *ui, root string, sigs *exec.Signals) (*tmpfs.Dir, erro
 		ui.notef("%s in %s (%s), %d of %d bytes locked in memory",
 			plural(len(res.Files)+len(tree.Plain), "file"), dir.Path, dir.FSType, locked, total)
 	}
-	sig := sigs.Fatal()
-	if testHookPrepared != nil && sig == nil {
+	var sig os.Signal
+	if testHookPrepared != nil {
 		sig = testHookPrepared(dir.Path)
 	}
 	if sig != nil {

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"strings"
+	"sync/atomic"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -15,6 +16,21 @@ import (
 
 	"rigup-exec/crypto"
 )
+
+// prompting is true while a passphrase is read from the terminal, which
+// handles fatal signals itself so as to restore the terminal's modes.
+var prompting atomic.Bool
+
+// askpassProcess is the SSH_ASKPASS program while it runs.
+var askpassProcess atomic.Pointer[os.Process]
+
+// cancelAskpass kills the SSH_ASKPASS program, if one runs: rigup-exec is
+// about to die of a signal and must not leave it behind.
+func cancelAskpass() {
+	if p := askpassProcess.Load(); p != nil {
+		p.Kill()
+	}
+}
 
 // errNoPrompt is returned when a passphrase is needed and there is no way to
 // ask for it.
@@ -70,6 +86,8 @@ func readPassphrase(tty *os.File, prompt string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	prompting.Store(true)
+	defer prompting.Store(false)
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT)
 	defer signal.Stop(sigs)
@@ -128,7 +146,15 @@ func readLine(tty *os.File) ([]byte, error) {
 func runAskpass(program, prompt string) ([]byte, error) {
 	cmd := exec.Command(program, prompt)
 	cmd.Stderr = os.Stderr
-	out, err := cmd.Output()
+	var stdout bytes.Buffer
+	cmd.Stdout = &stdout
+	err := cmd.Start()
+	if err == nil {
+		askpassProcess.Store(cmd.Process)
+		err = cmd.Wait()
+		askpassProcess.Store(nil)
+	}
+	out := stdout.Bytes()
 	if err != nil {
 		clear(out)
 		return nil, fmt.Errorf("SSH_ASKPASS program %s: %v", program, err)

@@ -3,12 +3,15 @@ package e2e
 import (
 	"bufio"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // blockingAskpass writes an SSH_ASKPASS program that says "asked" on the
@@ -89,4 +92,72 @@ func TestNoCoreDump(t *testing.T) {
 	if cores, _ := filepath.Glob(filepath.Join(dir, "core*")); len(cores) > 0 {
 		t.Errorf("core files: %v", cores)
 	}
+}
+
+// TestSignalWhileAsking sends TERM to rigup-exec while its SSH_ASKPASS
+// program does not answer: the run ends at once, by that signal, with the
+// program killed, no directory and the command never started.
+func TestSignalWhileAsking(t *testing.T) {
+	dir, env := passphraseProject(t)
+	askpass, asked, _ := blockingAskpass(t, dir, "open sesame")
+	base, err := os.MkdirTemp("/dev/shm", "e2e-runtime-")
+	if err != nil {
+		t.Skipf("no /dev/shm: %v", err)
+	}
+	defer os.RemoveAll(base)
+	marker := filepath.Join(dir, "started")
+	cmd := exec.Command(filepath.Join(binDir, "rigup-exec"), "-t", "templates", "--", "touch", marker)
+	cmd.Dir = dir
+	cmd.Env = append(env, "SSH_ASKPASS="+askpass, "SSH_ASKPASS_REQUIRE=force", "XDG_RUNTIME_DIR="+base)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	f, err := os.Open(asked)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bufio.NewReader(f).ReadString('\n')
+	f.Close()
+	askpassPID := childOf(t, cmd.Process.Pid)
+
+	syscall.Kill(cmd.Process.Pid, syscall.SIGTERM)
+	exited := make(chan syscall.WaitStatus, 1)
+	go func() { exited <- waitStatus(t, cmd) }()
+	select {
+	case ws := <-exited:
+		if !ws.Signaled() || ws.Signal() != syscall.SIGTERM {
+			t.Errorf("rigup-exec ended with %v, want death by SIGTERM", ws)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("rigup-exec is still waiting for SSH_ASKPASS 20 s after SIGTERM")
+	}
+	if err := syscall.Kill(askpassPID, 0); err == nil {
+		if state, _ := os.ReadFile(filepath.Join("/proc", strconv.Itoa(askpassPID), "stat")); !strings.Contains(string(state), ") Z") {
+			t.Errorf("the SSH_ASKPASS program (%d) still runs", askpassPID)
+		}
+	}
+	if _, err := os.Stat(marker); err == nil {
+		t.Error("the command was started")
+	}
+	if left, _ := filepath.Glob(filepath.Join(base, "rigup-*")); len(left) > 0 {
+		t.Errorf("left behind: %v", left)
+	}
+}
+
+// childOf returns the one child process of pid.
+func childOf(t *testing.T, pid int) int {
+	t.Helper()
+	tasks, _ := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
+	var children []string
+	for _, task := range tasks {
+		data, _ := os.ReadFile(fmt.Sprintf("/proc/%d/task/%s/children", pid, task.Name()))
+		children = append(children, strings.Fields(string(data))...)
+	}
+	if len(children) != 1 {
+		t.Fatalf("children of %d: %q", pid, children)
+	}
+	child, _ := strconv.Atoi(children[0])
+	return child
 }

@@ -48,11 +48,23 @@ func (s *Signals) Fatal() os.Signal {
 	for {
 		select {
 		case sig := <-s.ch:
-			if sig != syscall.SIGWINCH && sig != syscall.SIGPIPE {
+			if IsFatal(sig) {
 				return sig
 			}
 		default:
 			return nil
 		}
 	}
+}
+
+// C delivers the signals as they come, for a caller that must not wait for
+// a step to end before it acts on one (see [IsFatal]). Before [Run], and
+// only then, it is the caller's to read.
+func (s *Signals) C() <-chan os.Signal { return s.ch }
+
+// IsFatal reports whether a signal caught by [Watch] would end the process
+// by its default action: all but WINCH, and PIPE, which concerns our own
+// writes.
+func IsFatal(sig os.Signal) bool {
+	return sig != syscall.SIGWINCH && sig != syscall.SIGPIPE
 }
