@@ -172,7 +172,7 @@ var errAborted = errors.New("stopped by a signal")
 // prepare renders the templates and writes them into a new private
 // directory. It returns the directory, to be wiped, even with an error.
 func (c *CLI) prepare(ui *ui, root string, sigs *exec.Signals, g *gate) (*tmpfs.Dir, error) {
-	tree, err := tmpl.Load(root)
+	tree, err := loadTrustedTree(root)
 	if err != nil {
 		return nil, err
 	}

@@ -89,6 +89,9 @@ func (p *project) readRecipients() ([]crypto.Recipient, bool, error) {
 	if err != nil {
 		return nil, false, err
 	}
+	if err := checkTrusted("recipients file", p.recipients); err != nil {
+		return nil, false, err
+	}
 	rs, err := crypto.ParseRecipients(data)
 	if err != nil {
 		return nil, true, hint(fmt.Errorf("%s: %w", display(p.recipients), err),
@@ -481,7 +484,7 @@ func (c *CLI) warnUnresolved(ui *ui, plaintext []byte) {
 	if c.Templates == "" {
 		return
 	}
-	tree, err := tmpl.Load(expandHome(c.Templates))
+	tree, err := c.loadTree()
 	if err != nil {
 		ui.warnf("templates not checked: %v", err)
 		return

@@ -18,10 +18,20 @@ const secretsFileName = "rigup.secrets.toml.age"
 
 // loadTree scans the template root given by --templates or RIGUP_TEMPLATES.
 func (c *CLI) loadTree() (*tmpl.Tree, error) {
-	if c.Templates == "" {
-		return nil, hint(errors.New("no template root given"), "pass --templates DIR or set RIGUP_TEMPLATES")
+	root, err := c.templateRoot()
+	if err != nil {
+		return nil, err
 	}
-	return tmpl.Load(expandHome(c.Templates))
+	return loadTrustedTree(root)
+}
+
+// loadTrustedTree scans the template root, once it is known that no one
+// else could have written it.
+func loadTrustedTree(root string) (*tmpl.Tree, error) {
+	if err := checkTrusted("template root", root); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
+	return tmpl.Load(root)
 }
 
 // secretsPath finds the secrets file: --secrets or RIGUP_SECRETS_FILE, else
@@ -119,6 +129,9 @@ func (c *CLI) decryptFile(ui *ui, path string) ([]byte, error) {
 		return nil, err
 	}
 	defer f.Close()
+	if err := checkTrusted("secrets file", path); err != nil {
+		return nil, err
+	}
 	keys, err := c.loadKeys(ui)
 	if err != nil {
 		return nil, err

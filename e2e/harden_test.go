@@ -161,3 +161,28 @@ func childOf(t *testing.T, pid int) int {
 	child, _ := strconv.Atoi(children[0])
 	return child
 }
+
+// TestUntrustedOwner: a template root or a secrets file owned by another
+// user is refused, as ssh refuses such a key, even when only its owner may
+// write it.
+func TestUntrustedOwner(t *testing.T) {
+	requireRoot(t, "files owned by another user")
+	dir, env := passphraseProject(t)
+	nobody := 65534
+	for _, tc := range []struct{ path, args, want string }{
+		{"templates", "-t templates check", "rigup-exec: error: template root templates is owned by "},
+		{"rigup.secrets.toml.age", "-t templates check", "rigup-exec: error: secrets file rigup.secrets.toml.age is owned by "},
+	} {
+		p := filepath.Join(dir, tc.path)
+		if err := os.Chown(p, nobody, nobody); err != nil {
+			t.Fatal(err)
+		}
+		cmd := exec.Command(filepath.Join(binDir, "rigup-exec"), strings.Fields(tc.args)...)
+		cmd.Dir, cmd.Env = dir, env
+		out, err := cmd.CombinedOutput()
+		if err == nil || !strings.HasPrefix(string(out), tc.want) || !strings.Contains(string(out), ", not by you or root\n") {
+			t.Errorf("%s owned by uid %d: %v\n%s", tc.path, nobody, err, out)
+		}
+		os.Chown(p, 0, 0)
+	}
+}
