@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
@@ -114,8 +116,13 @@ func (c *CLI) prepareOrDie(ui *ui, root string, sigs *exec.Signals) (*tmpfs.Dir,
 	done := make(chan prepared, 1)
 	var g gate
 	go func() {
-		dir, err := c.prepare(ui, root, sigs, &g)
-		done <- prepared{dir, err}
+		var p prepared
+		forgetting(func() { p.dir, p.err = c.prepare(ui, root, sigs, &g) })
+		// What prepare allocated is unreachable now: collected, it is
+		// erased (see forgetting), and the pages go back to the system.
+		runtime.GC()
+		debug.FreeOSMemory()
+		done <- p
 	}()
 	for {
 		select {

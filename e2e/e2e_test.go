@@ -38,11 +38,20 @@ func run(m *testing.M) int {
 	} else if err := noteSources(".."); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
-	} else if out, err := exec.Command("go", "build", "-tags", "rigup_e2e", "-o", bin, "..").CombinedOutput(); err != nil {
+	} else if out, err := buildCommand("-tags", "rigup_e2e", "-o", bin, "..").CombinedOutput(); err != nil {
 		fmt.Fprintf(os.Stderr, "building rigup-exec: %v\n%s", err, out)
 		return 1
 	}
 	return m.Run()
+}
+
+// buildCommand is go build of rigup-exec as it is shipped: with
+// GOEXPERIMENT=runtimesecret, which erases what the preparation of a run
+// leaves in memory (see forget_secret.go).
+func buildCommand(args ...string) *exec.Cmd {
+	cmd := exec.Command("go", append([]string{"build"}, args...)...)
+	cmd.Env = append(os.Environ(), "GOEXPERIMENT=runtimesecret")
+	return cmd
 }
 
 // require skips the test when a program is missing, except under

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -184,5 +185,84 @@ func TestUntrustedOwner(t *testing.T) {
 			t.Errorf("%s owned by uid %d: %v\n%s", tc.path, nobody, err, out)
 		}
 		os.Chown(p, 0, 0)
+	}
+}
+
+// scanMemory returns which of values occur in the memory of process pid,
+// leaving out the mappings of files under skip (the rendered files
+// themselves, which are the values' one place by design).
+func scanMemory(t *testing.T, pid int, skip string, values []string) []string {
+	t.Helper()
+	maps, err := os.ReadFile(fmt.Sprintf("/proc/%d/maps", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mem, err := os.Open(fmt.Sprintf("/proc/%d/mem", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mem.Close()
+	found := map[string]bool{}
+	for _, line := range strings.Split(strings.TrimSpace(string(maps)), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 5 || f[1][0] != 'r' || (len(f) > 5 && skip != "" && strings.HasPrefix(f[5], skip)) {
+			continue
+		}
+		var start, end uint64
+		fmt.Sscanf(f[0], "%x-%x", &start, &end)
+		if f[len(f)-1] == "[vsyscall]" {
+			continue
+		}
+		buf := make([]byte, end-start)
+		n, _ := mem.ReadAt(buf, int64(start))
+		for _, v := range values {
+			if bytes.Contains(buf[:n], []byte(v)) {
+				found[v] = true
+			}
+		}
+	}
+	var out []string
+	for _, v := range values {
+		if found[v] {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// TestNoSecretInSupervisorMemory reads rigup-exec's memory while its
+// command runs: once the files are written, no value is left in it but in
+// the rendered files' own mappings.
+func TestNoSecretInSupervisorMemory(t *testing.T) {
+	requireRoot(t, "reading the memory of a non-dumpable process", "ssh-keygen", "age")
+	values := []string{"sk-live-4f1c9a7e0b2d8c3f", "ghp-9d8c7b6a5f4e3d2c1b0a", "tok-0a1b2c3d4e5f6a7b8c9d"}
+	p := newRigupProject(t, fmt.Sprintf("[mcp]\nkey = %q\n[gh]\ntoken = %q\n[x]\nraw = %q\n", values[0], values[1], values[2]), "")
+	tpl := filepath.Join(p.dir, "templates")
+	os.MkdirAll(filepath.Join(tpl, "app"), 0o755)
+	os.WriteFile(filepath.Join(tpl, "app", "mcp.json"), []byte(`{"k": "{{secrets.mcp.key}}", "t": "{{secrets.gh.token}}"}`), 0o644)
+	os.WriteFile(filepath.Join(tpl, "app", "raw"), []byte("{{secrets.x.raw}}\n"), 0o644)
+
+	cmd := exec.Command(filepath.Join(binDir, "rigup-exec"), "-t", tpl, "--", "sh", "-c", `echo "$XDG_CONFIG_HOME"; read line || true`)
+	cmd.Dir, cmd.Env = p.dir, p.env
+	stdin, _ := cmd.StdinPipe()
+	stdout, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	dir, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The scan sees what it should: the rendered files' mappings hold all.
+	if found := scanMemory(t, cmd.Process.Pid, "", values); len(found) != len(values) {
+		t.Errorf("the scan finds %d of %d values with the rendered files", len(found), len(values))
+	}
+	if found := scanMemory(t, cmd.Process.Pid, strings.TrimSpace(dir)+"/", values); len(found) > 0 {
+		t.Errorf("rigup-exec's memory holds %d of %d values while the command runs", len(found), len(values))
+	}
+	stdin.Close()
+	if ws := waitStatus(t, cmd); !ws.Exited() || ws.ExitStatus() != 0 {
+		t.Errorf("rigup-exec ended with %v", ws)
 	}
 }

@@ -30,6 +30,9 @@ buildGoModule {
 
   subPackages = [ "." ];
   env.CGO_ENABLED = 0;
+  # Erases what preparing a run leaves in memory (runtime/secret, Go 1.26):
+  # see forget_secret.go.
+  env.GOEXPERIMENT = "runtimesecret";
   # buildGoModule already builds with -trimpath.
   ldflags = [
     "-s"
