@@ -35,6 +35,7 @@ type CLI struct {
 	Run            runCmd     `cmd:"" default:"withargs" help:"Run COMMAND with its configs rendered (the default: rigup-exec [flags] -- COMMAND [ARG...])."`
 	Check          checkCmd   `cmd:"" help:"Decrypt and render every template in memory, and report problems and unused secrets."`
 	SecretsCmd     secretsCmd `cmd:"" name:"secrets" help:"Edit the secrets file, list or change who can decrypt it."`
+	Doctor         doctorCmd  `cmd:"" help:"Tell whether this machine and project are safe and ready: each line ok, warning or problem, with the fix. Decrypts nothing."`
 	Demo           demoCmd    `cmd:"" help:"Run a shell on a throwaway demo rig, to see what a command gets."`
 	Version        versionCmd `cmd:"" help:"Print the version."`
 	JanitorProcess janitorCmd `cmd:"" name:"janitor" hidden:"" help:"Wait for rigup-exec to exit, then wipe DIR (started by --janitor)."`

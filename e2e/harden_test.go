@@ -184,6 +184,16 @@ func TestUntrustedOwner(t *testing.T) {
 		if err == nil || !strings.HasPrefix(string(out), tc.want) || !strings.Contains(string(out), ", not by you or root\n") {
 			t.Errorf("%s owned by uid %d: %v\n%s", tc.path, nobody, err, out)
 		}
+		// doctor reports it as a problem, with world-writable bits too.
+		os.Chmod(p, 0o777)
+		cmd = exec.Command(filepath.Join(binDir, "rigup-exec"), "-t", "templates", "doctor")
+		cmd.Dir, cmd.Env = dir, env
+		out, err = cmd.Output()
+		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 ||
+			!strings.Contains(string(out), "\nproblem  "+strings.TrimPrefix(tc.want, "rigup-exec: error: ")) {
+			t.Errorf("doctor, %s owned by uid %d: %v\n%s", tc.path, nobody, err, out)
+		}
+		os.Chmod(p, 0o755)
 		os.Chown(p, 0, 0)
 	}
 }

@@ -115,6 +115,9 @@ func Parse(name string, src []byte) *Template {
 	return t
 }
 
+// Size is the template's size in bytes, before rendering.
+func (t *Template) Size() int { return len(t.src) }
+
 func (t *Template) problem(line, col int, msg string) {
 	t.problems = append(t.problems, Problem{File: t.Name, Line: line, Col: col, Msg: msg})
 }
