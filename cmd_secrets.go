@@ -81,6 +81,11 @@ func (c *CLI) openProject(create bool) (*project, error) {
 
 func (p *project) close() { p.lock.Close() }
 
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}
+
 // readRecipients reads the recipients file, if there is one.
 func (p *project) readRecipients() ([]crypto.Recipient, bool, error) {
 	data, err := os.ReadFile(p.recipients)
@@ -403,6 +408,10 @@ func shortArg(a string) string {
 // runs the editor on it until it holds valid TOML (asking, on a terminal,
 // whether to re-open it after a mistake), and returns what it holds. The
 // directory is wiped before it returns.
+//
+// The directory holds the file alone in edit/, so that whatever an editor
+// writes beside it (a lock, a backup) stays in RAM, and the directories an
+// editor gets for its state (editorStateDirs).
 func (c *CLI) editInRAM(ui *ui, plaintext []byte) ([]byte, error) {
 	sigs := exec.Watch()
 	dir, err := c.createDir(ui, "secrets")
@@ -415,17 +424,25 @@ func (c *CLI) editInRAM(ui *ui, plaintext []byte) ([]byte, error) {
 	if err := startJanitor(dir.Path); err != nil {
 		return nil, fmt.Errorf("starting the janitor: %w", err)
 	}
-	const name = "rigup.secrets.toml" // the extension makes editors highlight it
+	if err := dir.Mkdir("edit"); err != nil {
+		return nil, err
+	}
+	for _, d := range editorStateDirs {
+		if err := dir.Mkdir(d.name); err != nil {
+			return nil, err
+		}
+	}
+	const name = "edit/rigup.secrets.toml" // the extension makes editors highlight it
 	if err := dir.WriteFile(name, plaintext, false); err != nil {
 		return nil, err
 	}
 	file := filepath.Join(dir.Path, name)
 	for {
-		argv, err := editorCommand(os.Getenv, file)
+		ed, err := editorCommand(os.Getenv, file, dir.Path)
 		if err != nil {
 			return nil, hint(err, "set EDITOR to your editor, e.g. EDITOR=vim")
 		}
-		if err := runEditor(argv, sigs); err != nil {
+		if err := runEditor(ed, sigs); err != nil {
 			return nil, err
 		}
 		edited, err := readCapped(file)
@@ -458,12 +475,17 @@ func (c *CLI) editInRAM(ui *ui, plaintext []byte) ([]byte, error) {
 
 // runEditor runs the editor, supervised as the run path supervises its
 // command, and fails unless it exits 0.
-func runEditor(argv []string, sigs *exec.Signals) error {
-	path, err := exec.LookPath(argv[0], os.Getenv("PATH"))
+func runEditor(ed *editor, sigs *exec.Signals) error {
+	path, err := exec.LookPath(ed.argv[0], os.Getenv("PATH"))
 	if err != nil {
 		return hint(fmt.Errorf("editor: %w", err), "set VISUAL or EDITOR to your editor")
 	}
-	st, err := exec.Run(&exec.Cmd{Path: path, Args: argv, Env: os.Environ(),
+	env := os.Environ()
+	for _, kv := range ed.env {
+		k, v, _ := strings.Cut(kv, "=")
+		env = setenv(env, k, v)
+	}
+	st, err := exec.Run(&exec.Cmd{Path: path, Args: ed.argv, Env: env,
 		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}, sigs)
 	switch {
 	case err != nil:
