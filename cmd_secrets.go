@@ -437,11 +437,16 @@ func (c *CLI) editInRAM(ui *ui, plaintext []byte) ([]byte, error) {
 		return nil, err
 	}
 	file := filepath.Join(dir.Path, name)
+	var selectEditor func() bool
+	if interactive() {
+		selectEditor = func() bool { return runSelectEditor(sigs) }
+	}
 	for {
-		ed, err := editorCommand(os.Getenv, file, dir.Path)
+		ed, err := editorCommand(os.Getenv, selectEditor, file, dir.Path)
 		if err != nil {
 			return nil, hint(err, "set EDITOR to your editor, e.g. EDITOR=vim")
 		}
+		selectEditor = nil // asked once at most
 		if err := runEditor(ed, sigs); err != nil {
 			return nil, err
 		}
@@ -496,6 +501,18 @@ func runEditor(ed *editor, sigs *exec.Signals) error {
 		return fmt.Errorf("the editor exited with status %d: nothing saved", st.Code)
 	}
 	return nil
+}
+
+// runSelectEditor runs Debian's select-editor, which asks on the terminal
+// which editor sensible-editor should use, as sensible-editor itself would.
+func runSelectEditor(sigs *exec.Signals) bool {
+	path, err := exec.LookPath("select-editor", os.Getenv("PATH"))
+	if err != nil {
+		return false
+	}
+	st, err := exec.Run(&exec.Cmd{Path: path, Args: []string{"select-editor"}, Env: os.Environ(),
+		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}, sigs)
+	return err == nil && st.Signal == 0 && st.Code == 0
 }
 
 func readCapped(path string) ([]byte, error) {

@@ -1,8 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -22,7 +25,7 @@ type editor struct {
 type editorKind int
 
 const (
-	otherEditor  editorKind = iota // unknown, or behind a wrapper
+	otherEditor  editorKind = iota // unknown, or behind a wrapper that cannot be seen through
 	vimEditor                      // vim, gvim, and vim under any name a symlink gives it
 	neovimEditor                   // nvim
 	nanoEditor                     // nano, rnano
@@ -67,13 +70,16 @@ func editorEnv(k editorKind, root string) []string {
 
 // editorCommand returns how to run the editor on file: $VISUAL, else
 // $EDITOR (split into words as a shell would, without expansions), else vi,
-// seen through symlinks (Debian's alternatives). root is the private RAM
-// directory, where the subdirectories of editorStateDirs exist.
+// seen through symlinks (Debian's alternatives) and through Debian's
+// sensible-editor. root is the private RAM directory, where the
+// subdirectories of editorStateDirs exist. selectEditor runs select-editor
+// when sensible-editor would (it asks on a terminal which editor to use),
+// and says whether it succeeded; nil when there is no terminal.
 //
 // vim and neovim get arguments that keep copies of the file off the disk
 // whatever their configuration says, and nano runs in restricted mode,
 // which writes no history; see vimHardening and editorEnv.
-func editorCommand(getenv func(string) string, file, root string) (*editor, error) {
+func editorCommand(getenv func(string) string, selectEditor func() bool, file, root string) (*editor, error) {
 	spec, from := getenv("VISUAL"), "VISUAL"
 	if spec == "" {
 		spec, from = getenv("EDITOR"), "EDITOR"
@@ -88,7 +94,15 @@ func editorCommand(getenv func(string) string, file, root string) (*editor, erro
 	if len(words) == 0 {
 		return nil, fmt.Errorf("$%s names no program", from)
 	}
-	ed := &editor{kind: kindOf(realProgram(words[0], getenv("PATH")))}
+	path := getenv("PATH")
+	real := realProgram(words[0], path)
+	if isSensibleEditor(real) {
+		if chosen, ok := sensibleChoice(real, getenv, selectEditor); ok {
+			words = append(chosen, words[1:]...)
+			real = realProgram(words[0], path)
+		}
+	}
+	ed := &editor{kind: kindOf(real)}
 	var hardening []string
 	switch ed.kind {
 	case vimEditor:
@@ -169,6 +183,132 @@ func kindOf(real string) editorKind {
 		return nanoEditor
 	}
 	return otherEditor
+}
+
+// isSensibleEditor reports whether real is Debian's sensible-editor (of
+// sensible-utils), whose choice of editor sensibleChoice repeats.
+func isSensibleEditor(real string) bool {
+	if filepath.Base(real) != "sensible-editor" {
+		return false
+	}
+	f, err := os.Open(real)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	script, _ := io.ReadAll(io.LimitReader(f, 64<<10))
+	return bytes.HasPrefix(script, []byte("#!")) && bytes.Contains(script, []byte(".selected_editor"))
+}
+
+// sensibleChoice returns the words of the editor that Debian's
+// sensible-editor at self would run, as its script chooses it: $VISUAL (one
+// word), else $EDITOR, else SELECTED_EDITOR as ~/.selected_editor sets it
+// (select-editor writes that file, and is run first when there is none, no
+// $EDITOR or $SELECTED_EDITOR, and a terminal), else editor, each split
+// into words; the first of these that can be run, else nano (when $TERM is
+// set), nano-tiny or vi. A variable that names sensible-editor itself is
+// passed over, as the script does. ok is false when the choice cannot be
+// known: ~/.selected_editor holds more than an assignment, or nothing can
+// be run.
+func sensibleChoice(self string, getenv func(string) string, selectEditor func() bool) (words []string, ok bool) {
+	path := getenv("PATH")
+	notSelf := func(v string) string {
+		if v != "" && realProgram(v, path) == self {
+			return ""
+		}
+		return v
+	}
+	visual, editorVar, selected := notSelf(getenv("VISUAL")), notSelf(getenv("EDITOR")), notSelf(getenv("SELECTED_EDITOR"))
+	if home := getenv("HOME"); home != "" {
+		file := filepath.Join(home, ".selected_editor")
+		data, err := readSmall(file)
+		if errors.Is(err, errTooLarge) {
+			return nil, false
+		}
+		if err != nil && editorVar == "" && selected == "" && selectEditor != nil {
+			if !selectEditor() {
+				err = errors.New("select-editor failed")
+			} else {
+				data, err = readSmall(file)
+			}
+		}
+		if err == nil {
+			v, set, parsed := parseSelectedEditor(data)
+			if !parsed {
+				return nil, false
+			}
+			if set {
+				selected = notSelf(v)
+			}
+		}
+	}
+	var candidates [][]string
+	if visual != "" {
+		candidates = append(candidates, []string{visual})
+	}
+	chosen := editorVar
+	if chosen == "" {
+		chosen = selected
+	}
+	if chosen == "" {
+		chosen = "editor"
+	}
+	candidates = append(candidates, strings.Fields(chosen))
+	if getenv("TERM") != "" {
+		candidates = append(candidates, []string{"nano"})
+	}
+	candidates = append(candidates, []string{"nano-tiny"}, []string{"vi"})
+	for _, c := range candidates {
+		if len(c) == 0 {
+			continue
+		}
+		if real := realProgram(c[0], path); real != "" && real != self {
+			return c, true
+		}
+	}
+	return nil, false
+}
+
+var errTooLarge = errors.New("larger than 64 KiB")
+
+// readSmall reads a file of a few lines, refusing a large one.
+func readSmall(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, 64<<10+1))
+	if err == nil && len(data) > 64<<10 {
+		return nil, errTooLarge
+	}
+	return data, err
+}
+
+// parseSelectedEditor reads ~/.selected_editor as select-editor writes it:
+// comments, blank lines, and SELECTED_EDITOR="..." (the last one counts, as
+// when the shell sources it). parsed is false for anything else, which only
+// a shell could tell the meaning of.
+func parseSelectedEditor(data []byte) (value string, set, parsed bool) {
+	for _, line := range strings.Split(string(data), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		v, ok := strings.CutPrefix(line, "SELECTED_EDITOR=")
+		if !ok {
+			return "", false, false
+		}
+		switch {
+		case len(v) >= 2 && v[0] == '"' && v[len(v)-1] == '"' && !strings.ContainsAny(v[1:len(v)-1], "\"\\$`"),
+			len(v) >= 2 && v[0] == '\'' && v[len(v)-1] == '\'' && !strings.Contains(v[1:len(v)-1], "'"):
+			v = v[1 : len(v)-1]
+		case strings.ContainsAny(v, " \t\"'\\$`;&|<>(){}*?[]~"):
+			return "", false, false
+		}
+		value, set = v, true
+	}
+	return value, set, true
 }
 
 // shellWords splits s into words as a POSIX shell does, with single and
