@@ -13,6 +13,7 @@ import (
 	"strings"
 	"syscall"
 
+	"golang.org/x/sys/unix"
 	"golang.org/x/term"
 
 	"rigup-exec/crypto"
@@ -479,7 +480,11 @@ func (c *CLI) editInRAM(ui *ui, plaintext []byte) ([]byte, error) {
 }
 
 // runEditor runs the editor, supervised as the run path supervises its
-// command, and fails unless it exits 0.
+// command, and fails unless it exits 0. An editor that exits non-zero or is
+// killed by a signal is an error of secrets edit (125) that says how it
+// ended, as sops and git report it, not a status passed on: the editor's
+// status is not the edit's. Only SIGINT, Ctrl-C, ends with 130, as Ctrl-C
+// at a question does.
 func runEditor(ed *editor, sigs *exec.Signals) error {
 	path, err := exec.LookPath(ed.argv[0], os.Getenv("PATH"))
 	if err != nil {
@@ -495,8 +500,10 @@ func runEditor(ed *editor, sigs *exec.Signals) error {
 	switch {
 	case err != nil:
 		return fmt.Errorf("editor: %w", err)
+	case st.Signal == syscall.SIGINT:
+		return codedError{code: 130, err: errors.New("the editor was interrupted (SIGINT): nothing saved")}
 	case st.Signal != 0:
-		return killedBy(st.Signal)
+		return fmt.Errorf("the editor was killed by %s: nothing saved", unix.SignalName(st.Signal))
 	case st.Code != 0:
 		return fmt.Errorf("the editor exited with status %d: nothing saved", st.Code)
 	}

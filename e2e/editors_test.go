@@ -13,16 +13,19 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
+
+	"golang.org/x/sys/unix"
 )
 
 // secrets edit with the real editors: vim, neovim, gvim and nano, started
 // directly and through wrappers, under a configuration that asks for every
 // file an editor can keep (viminfo or shada, swap, backup and undo files,
-// nano's search and position history). What vim and neovim do is read from
-// inside them; afterwards no new file may be in $HOME, in the XDG
-// directories or $TMPDIR of the caller, or beside the secrets file, and the
-// secret values in no file at all.
+// nano's search and position history), and killed while they edit. What vim
+// and neovim do is read from inside them; afterwards no new file may be in
+// $HOME, in the XDG directories or $TMPDIR of the caller, or beside the
+// secrets file, and the secret values in no file at all.
 
 // hostileVimrc asks vim, from the vimrc and from autocommands, for every
 // file it can write: it comes after -n and -i NONE, and its autocommands
@@ -517,4 +520,43 @@ func restoreHistory(p string, existed bool, before []byte, values ...string) {
 		}
 	}
 	os.WriteFile(p, []byte(strings.Join(keep, "")), 0o600)
+}
+
+// TestSecretsEditorKilled: the real vim, killed by a signal after it wrote
+// a new value into the file, saves nothing: secrets edit says how it ended
+// and exits 125, and the plaintext is wiped.
+func TestSecretsEditorKilled(t *testing.T) {
+	require(t, "vim")
+	for _, sig := range []syscall.Signal{syscall.SIGKILL, syscall.SIGTERM} {
+		t.Run(unix.SignalName(sig), func(t *testing.T) {
+			w := newEditorWorld(t)
+			started := w.marker("vim-started")
+			// vim edits, writes the file, notes its pid and path (in a
+			// file renamed into place once written), and waits on the
+			// terminal.
+			w.editor = "vim -c " + shellQuote("autocmd VimEnter * nested "+vimEdit(w.new)+
+				" | write | call writefile([getpid(), expand('%:p')], "+vimString(started+".new")+") | call rename("+
+				vimString(started+".new")+", "+vimString(started)+")")
+			term := startInTerminal(t, w.project, append(w.env(), "TERM=xterm"), "secrets", "edit")
+			waitForFile(t, started, make(chan error), term)
+			data, _ := os.ReadFile(started)
+			fields := strings.Fields(string(data))
+			pid, err := strconv.Atoi(fields[0])
+			if err != nil || len(fields) != 2 {
+				t.Fatalf("vim noted %q", data)
+			}
+			w.notePath(fields[1])
+			if err := syscall.Kill(pid, sig); err != nil {
+				t.Fatal(err)
+			}
+			code := term.wait()
+			screen := redactValues(term.screen(), w.old, w.new)
+			if code != 125 {
+				t.Errorf("exit %d after vim was killed by %s, want 125; terminal shows %q", code, unix.SignalName(sig), screen)
+			}
+			term.waitFor("rigup-exec: error: the editor was killed by " + unix.SignalName(sig) + ": nothing saved")
+			expectFile(t, "vim killed", w.secretsFile(), w.before)
+			w.scan(w.old, w.new)
+		})
+	}
 }

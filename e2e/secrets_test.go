@@ -1076,8 +1076,9 @@ func TestSecretsInvalidThenDeclinedOnTerminal(t *testing.T) {
 	s.scan(old, bad, good)
 }
 
-// TestSecretsCtrlCOnTerminal: Ctrl-C while the editor is open, or at the
-// question whether to re-open it, saves nothing, wipes the plaintext and
+// TestSecretsCtrlCOnTerminal: Ctrl-C while the editor is open (an editor
+// that it ends), or at the question whether to re-open it, saves nothing,
+// exits 130 as Ctrl-C at a passphrase prompt does, wipes the plaintext and
 // leaves the terminal as it was.
 func TestSecretsCtrlCOnTerminal(t *testing.T) {
 	t.Run("editor open", func(t *testing.T) {
@@ -1094,9 +1095,10 @@ while [ $i -lt 1200 ]; do i=$((i+1)); sleep 0.05; done
 		term := startInTerminal(t, s.project, append(s.env(), "TERM=dumb"), "secrets", "edit")
 		waitForFile(t, editing, make(chan error), term)
 		term.typeText("\x03")
-		if code := term.wait(); code == 0 {
-			t.Errorf("exit 0 after Ctrl-C in the editor; terminal shows %q", term.screen())
+		if code := term.wait(); code != 130 {
+			t.Errorf("exit %d after Ctrl-C in the editor, want 130; terminal shows %q", code, term.screen())
 		}
+		term.waitFor("rigup-exec: error: the editor was interrupted (SIGINT): nothing saved")
 		if !term.echoOn() {
 			t.Error("echo is off after Ctrl-C")
 		}
@@ -1107,8 +1109,8 @@ while [ $i -lt 1200 ]; do i=$((i+1)); sleep 0.05; done
 		s, term, before, old, bad, good := startEditInTerminal(t)
 		waitForQuestion(term)
 		term.typeText("\x03")
-		if code := term.wait(); code == 0 {
-			t.Errorf("exit 0 after Ctrl-C at the question; terminal shows %q", term.screen())
+		if code := term.wait(); code != 130 {
+			t.Errorf("exit %d after Ctrl-C at the question, want 130; terminal shows %q", code, term.screen())
 		}
 		if !term.echoOn() {
 			t.Error("echo is off after Ctrl-C")
