@@ -352,7 +352,8 @@ func startXvfb(t *testing.T) string {
 	}
 	wr.Close()
 	t.Cleanup(func() {
-		cmd.Process.Kill()
+		// TERM, not KILL: Xvfb then removes its socket and lock file.
+		cmd.Process.Signal(syscall.SIGTERM)
 		cmd.Wait()
 	})
 	line, err := bufio.NewReader(r).ReadString('\n')
@@ -546,6 +547,9 @@ func TestSecretsEditorKilled(t *testing.T) {
 				t.Fatalf("vim noted %q", data)
 			}
 			w.notePath(fields[1])
+			if comm, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid)); !strings.HasPrefix(string(comm), "vim") {
+				t.Fatalf("process %d, to be killed as vim, is %q", pid, comm)
+			}
 			if err := syscall.Kill(pid, sig); err != nil {
 				t.Fatal(err)
 			}
