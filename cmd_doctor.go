@@ -293,18 +293,22 @@ func intersect(a, b []crypto.Recipient) []crypto.Recipient {
 	return minus(a, minus(a, b))
 }
 
-// doctorEditor says which editor secrets edit would start, and whether it
+// doctorEditor says which editor secrets edit would start, and how far it
 // keeps copies of the secrets off the disk.
 func doctorEditor() finding {
-	argv, err := editorCommand(os.Getenv, "FILE")
+	ed, err := editorCommand(os.Getenv, nil, "FILE", "DIR")
 	if err != nil {
 		return problem("set VISUAL or EDITOR to your editor", "editor: %v", err)
 	}
-	if isVim(argv[0], os.Getenv("PATH")) {
-		return ok("editor for secrets edit: %s, hardened (no swap, backup, undo or viminfo file)", argv[0])
+	name := filepath.Base(ed.argv[0])
+	switch ed.kind {
+	case vimEditor, neovimEditor:
+		return ok("editor for secrets edit: %s (%s), hardened: no swap, backup, undo or viminfo/shada file, whatever its configuration says", name, ed.kind)
+	case nanoEditor:
+		return ok("editor for secrets edit: %s, in restricted mode: no search history, position log or backup", name)
 	}
-	return warning("use vim or neovim, which secrets edit hardens, or make sure your editor keeps no copies (swap, backup, history)",
-		"editor for secrets edit: %s, not hardened by rigup-exec: it may write copies of the secrets to disk", argv[0])
+	return warning("use vim, neovim or nano, which secrets edit hardens, or make sure your editor keeps no copies (see the README: What the editor may write)",
+		"editor for secrets edit: %s, not hardened by rigup-exec: only its XDG state, data and cache go to RAM; it may write copies of the secrets elsewhere", name)
 }
 
 // fixOf returns the hint attached to err, or def.

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"syscall"
 
+	"golang.org/x/sys/unix"
 	"golang.org/x/term"
 
 	"rigup-exec/crypto"
@@ -79,6 +80,11 @@ func (c *CLI) openProject(create bool) (*project, error) {
 }
 
 func (p *project) close() { p.lock.Close() }
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}
 
 // readRecipients reads the recipients file, if there is one.
 func (p *project) readRecipients() ([]crypto.Recipient, bool, error) {
@@ -405,6 +411,10 @@ func shortArg(a string) string {
 // runs the editor on it until it holds valid TOML (asking, on a terminal,
 // whether to re-open it after a mistake), and returns what it holds. The
 // directory is wiped before it returns.
+//
+// The directory holds the file alone in edit/, so that whatever an editor
+// writes beside it (a lock, a backup) stays in RAM, and the directories an
+// editor gets for its state (editorStateDirs).
 func (c *CLI) editInRAM(ui *ui, plaintext []byte) ([]byte, error) {
 	sigs := exec.Watch()
 	dir, err := c.createDir(ui, "secrets")
@@ -417,17 +427,30 @@ func (c *CLI) editInRAM(ui *ui, plaintext []byte) ([]byte, error) {
 	if err := startJanitor(dir.Path); err != nil {
 		return nil, fmt.Errorf("starting the janitor: %w", err)
 	}
-	const name = "rigup.secrets.toml" // the extension makes editors highlight it
+	if err := dir.Mkdir("edit"); err != nil {
+		return nil, err
+	}
+	for _, d := range editorStateDirs {
+		if err := dir.Mkdir(d.name); err != nil {
+			return nil, err
+		}
+	}
+	const name = "edit/rigup.secrets.toml" // the extension makes editors highlight it
 	if err := dir.WriteFile(name, plaintext, false); err != nil {
 		return nil, err
 	}
 	file := filepath.Join(dir.Path, name)
+	var selectEditor func() bool
+	if interactive() {
+		selectEditor = func() bool { return runSelectEditor(sigs) }
+	}
 	for {
-		argv, err := editorCommand(os.Getenv, file)
+		ed, err := editorCommand(os.Getenv, selectEditor, file, dir.Path)
 		if err != nil {
 			return nil, hint(err, "set EDITOR to your editor, e.g. EDITOR=vim")
 		}
-		if err := runEditor(argv, sigs); err != nil {
+		selectEditor = nil // asked once at most
+		if err := runEditor(ed, sigs); err != nil {
 			return nil, err
 		}
 		edited, err := readInput(file)
@@ -459,23 +482,46 @@ func (c *CLI) editInRAM(ui *ui, plaintext []byte) ([]byte, error) {
 }
 
 // runEditor runs the editor, supervised as the run path supervises its
-// command, and fails unless it exits 0.
-func runEditor(argv []string, sigs *exec.Signals) error {
-	path, err := exec.LookPath(argv[0], os.Getenv("PATH"))
+// command, and fails unless it exits 0. An editor that exits non-zero or is
+// killed by a signal is an error of secrets edit (125) that says how it
+// ended, as sops and git report it, not a status passed on: the editor's
+// status is not the edit's. Only SIGINT, Ctrl-C, ends with 130, as Ctrl-C
+// at a question does.
+func runEditor(ed *editor, sigs *exec.Signals) error {
+	path, err := exec.LookPath(ed.argv[0], os.Getenv("PATH"))
 	if err != nil {
 		return hint(fmt.Errorf("editor: %w", err), "set VISUAL or EDITOR to your editor")
 	}
-	st, err := exec.Run(&exec.Cmd{Path: path, Args: argv, Env: os.Environ(),
+	env := os.Environ()
+	for _, kv := range ed.env {
+		k, v, _ := strings.Cut(kv, "=")
+		env = setenv(env, k, v)
+	}
+	st, err := exec.Run(&exec.Cmd{Path: path, Args: ed.argv, Env: env,
 		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}, sigs)
 	switch {
 	case err != nil:
 		return fmt.Errorf("editor: %w", err)
+	case st.Signal == syscall.SIGINT:
+		return codedError{code: 130, err: errors.New("the editor was interrupted (SIGINT): nothing saved")}
 	case st.Signal != 0:
-		return killedBy(st.Signal)
+		return fmt.Errorf("the editor was killed by %s: nothing saved", unix.SignalName(st.Signal))
 	case st.Code != 0:
 		return fmt.Errorf("the editor exited with status %d: nothing saved", st.Code)
 	}
 	return nil
+}
+
+// runSelectEditor runs Debian's select-editor, which asks on the terminal
+// which editor sensible-editor should use, as sensible-editor itself would.
+func runSelectEditor(sigs *exec.Signals) bool {
+	path, err := exec.LookPath("select-editor", os.Getenv("PATH"))
+	if err != nil {
+		return false
+	}
+	st, err := exec.Run(&exec.Cmd{Path: path, Args: []string{"select-editor"}, Env: os.Environ(),
+		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}, sigs)
+	return err == nil && st.Signal == 0 && st.Code == 0
 }
 
 // warnUnresolved warns about placeholders of the templates, if a template

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 )
@@ -16,6 +17,10 @@ import (
 // binDir holds the rigup-exec under test: built once by TestMain, or the
 // one RIGUP_EXEC_BIN names (a Nix-built binary, say).
 var binDir string
+
+// testsBegan is when TestMain started, less a margin for the coarse clock
+// of file times: no file older than that holds a value a test made.
+var testsBegan = time.Now().Add(-2 * time.Second)
 
 func TestMain(m *testing.M) {
 	os.Exit(run(m))

@@ -384,14 +384,22 @@ func writeText(text string) string {
 
 // scanPlaintext fails the test if any regular file under dirs contains
 // value. It skips what it cannot read and /proc, and follows no symlink.
+// It reads only the files changed since the tests began: a value is made
+// by a test, so an older file cannot hold it, and /tmp of a shared machine
+// can hold much.
 func scanPlaintext(t *testing.T, value string, dirs ...string) {
 	t.Helper()
 	scanPlaintextAll(t, []string{value}, dirs...)
 }
 
-// scanPlaintextAll is scanPlaintext for several values, in one walk.
+// scanPlaintextAll is scanPlaintext for several values, in one walk that
+// reads each file once.
 func scanPlaintextAll(t *testing.T, values []string, dirs ...string) {
 	t.Helper()
+	needles := make([][]byte, len(values))
+	for i, v := range values {
+		needles[i] = []byte(v)
+	}
 	for _, dir := range outermost(dirs) {
 		filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 			if err != nil {
@@ -403,10 +411,11 @@ func scanPlaintextAll(t *testing.T, values []string, dirs ...string) {
 			if !d.Type().IsRegular() {
 				return nil
 			}
-			for _, v := range values {
-				if fileContains(p, []byte(v)) {
-					t.Errorf("plaintext: %s holds the secret value %s…", p, redact(v))
-				}
+			if info, err := d.Info(); err == nil && info.ModTime().Before(testsBegan) {
+				return nil
+			}
+			for _, i := range fileContains(p, needles) {
+				t.Errorf("plaintext: %s holds the secret value %s…", p, redact(values[i]))
 			}
 			return nil
 		})
@@ -435,28 +444,44 @@ func outermost(dirs []string) []string {
 	return out
 }
 
-// fileContains reports whether the regular file at p contains needle,
-// reading it in chunks that overlap by len(needle)-1 bytes.
-func fileContains(p string, needle []byte) bool {
+// fileContains returns the indexes of the needles that the regular file at
+// p contains, reading it once in chunks that overlap by the longest
+// needle's length less one.
+func fileContains(p string, needles [][]byte) []int {
+	if len(needles) == 0 {
+		return nil
+	}
 	f, err := os.OpenFile(p, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
 	if err != nil {
-		return false
+		return nil
 	}
 	defer f.Close()
-	buf := make([]byte, 1<<20)
+	longest := 0
+	for _, n := range needles {
+		longest = max(longest, len(n))
+	}
+	found := make([]bool, len(needles))
+	buf := make([]byte, 1<<20+longest)
 	keep := 0
 	for {
 		n, err := f.Read(buf[keep:])
 		window := buf[:keep+n]
-		if bytes.Contains(window, needle) {
-			return true
+		for i, needle := range needles {
+			found[i] = found[i] || bytes.Contains(window, needle)
 		}
 		if err != nil || n == 0 {
-			return false
+			break
 		}
-		keep = min(len(needle)-1, len(window))
+		keep = min(longest-1, len(window))
 		copy(buf, window[len(window)-keep:])
 	}
+	var out []int
+	for i, ok := range found {
+		if ok {
+			out = append(out, i)
+		}
+	}
+	return out
 }
 
 // tomlWith is a secrets file with comments and two tables; value is the
@@ -1051,8 +1076,9 @@ func TestSecretsInvalidThenDeclinedOnTerminal(t *testing.T) {
 	s.scan(old, bad, good)
 }
 
-// TestSecretsCtrlCOnTerminal: Ctrl-C while the editor is open, or at the
-// question whether to re-open it, saves nothing, wipes the plaintext and
+// TestSecretsCtrlCOnTerminal: Ctrl-C while the editor is open (an editor
+// that it ends), or at the question whether to re-open it, saves nothing,
+// exits 130 as Ctrl-C at a passphrase prompt does, wipes the plaintext and
 // leaves the terminal as it was.
 func TestSecretsCtrlCOnTerminal(t *testing.T) {
 	t.Run("editor open", func(t *testing.T) {
@@ -1069,9 +1095,10 @@ while [ $i -lt 1200 ]; do i=$((i+1)); sleep 0.05; done
 		term := startInTerminal(t, s.project, append(s.env(), "TERM=dumb"), "secrets", "edit")
 		waitForFile(t, editing, make(chan error), term)
 		term.typeText("\x03")
-		if code := term.wait(); code == 0 {
-			t.Errorf("exit 0 after Ctrl-C in the editor; terminal shows %q", term.screen())
+		if code := term.wait(); code != 130 {
+			t.Errorf("exit %d after Ctrl-C in the editor, want 130; terminal shows %q", code, term.screen())
 		}
+		term.waitFor("rigup-exec: error: the editor was interrupted (SIGINT): nothing saved")
 		if !term.echoOn() {
 			t.Error("echo is off after Ctrl-C")
 		}
@@ -1082,8 +1109,8 @@ while [ $i -lt 1200 ]; do i=$((i+1)); sleep 0.05; done
 		s, term, before, old, bad, good := startEditInTerminal(t)
 		waitForQuestion(term)
 		term.typeText("\x03")
-		if code := term.wait(); code == 0 {
-			t.Errorf("exit 0 after Ctrl-C at the question; terminal shows %q", term.screen())
+		if code := term.wait(); code != 130 {
+			t.Errorf("exit %d after Ctrl-C at the question, want 130; terminal shows %q", code, term.screen())
 		}
 		if !term.echoOn() {
 			t.Error("echo is off after Ctrl-C")
