@@ -3,12 +3,15 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
+	"runtime/debug"
 	"strings"
 	"syscall"
 
@@ -347,21 +350,26 @@ func (e *secretsEditCmd) Run(cli *CLI, ui *ui) error {
 	}
 	writeRecipients := !hasFile || len(minus(want, listed)) > 0
 
+	// The plaintext is decrypted under runtime/secret, and only its hash is
+	// kept while the editor runs: editInRAM clears it once written.
 	var old []byte
-	if p.exists {
-		if old, err = cli.decryptFile(ui, p.secrets); err != nil {
-			return err
+	forgetting(func() {
+		if p.exists {
+			old, err = cli.decryptFile(ui, p.secrets)
+		} else {
+			old = []byte(newSecrets)
 		}
-	} else {
-		old = []byte(newSecrets)
+	})
+	if err != nil {
+		return err
 	}
-	defer clear(old)
+	before := sha256.Sum256(old)
 	edited, err := cli.editInRAM(ui, old)
 	defer clear(edited)
 	if err != nil {
 		return err
 	}
-	if bytes.Equal(edited, old) && !change.any() {
+	if sha256.Sum256(edited) == before && !change.any() {
 		if p.exists {
 			ui.notef("no changes, %s is left as it was", display(p.secrets))
 		} else {
@@ -408,6 +416,7 @@ func shortArg(a string) string {
 }
 
 // editInRAM writes plaintext into a file in a new private directory in RAM,
+// clears it (the file is its one copy while the editor runs),
 // runs the editor on it until it holds valid TOML (asking, on a terminal,
 // whether to re-open it after a mistake), and returns what it holds. The
 // directory is wiped before it returns.
@@ -436,7 +445,13 @@ func (c *CLI) editInRAM(ui *ui, plaintext []byte) ([]byte, error) {
 		}
 	}
 	const name = "edit/rigup.secrets.toml" // the extension makes editors highlight it
-	if err := dir.WriteFile(name, plaintext, false); err != nil {
+	err = dir.WriteFile(name, plaintext, false)
+	clear(plaintext)
+	// What decrypting left is unreachable now: collected, it is erased
+	// (see forgetting), and the pages go back to the system.
+	runtime.GC()
+	debug.FreeOSMemory()
+	if err != nil {
 		return nil, err
 	}
 	file := filepath.Join(dir.Path, name)
