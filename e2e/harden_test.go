@@ -34,6 +34,18 @@ func blockingAskpass(t *testing.T, dir, passphrase string) (program, asked, answ
 	return program, asked, answer
 }
 
+// readFIFO waits for a line on a FIFO and returns it.
+func readFIFO(t *testing.T, path string) string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	line, _ := bufio.NewReader(f).ReadString('\n')
+	return line
+}
+
 // TestNoCoreDump crashes rigup-exec while it holds a key and waits for the
 // passphrase (SIGQUIT with GOTRACEBACK=crash makes the Go runtime abort),
 // under `ulimit -c unlimited`: no core is written. As a user, another
@@ -66,12 +78,7 @@ func TestNoCoreDump(t *testing.T) {
 			f.Close()
 		}
 	})
-	f, err := os.Open(asked)
-	if err != nil {
-		t.Fatal(err)
-	}
-	bufio.NewReader(f).ReadString('\n')
-	f.Close()
+	readFIFO(t, asked)
 
 	pid := cmd.Process.Pid
 	if os.Getuid() != 0 {
@@ -115,12 +122,7 @@ func TestSignalWhileAsking(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer cmd.Process.Kill()
-	f, err := os.Open(asked)
-	if err != nil {
-		t.Fatal(err)
-	}
-	bufio.NewReader(f).ReadString('\n')
-	f.Close()
+	readFIFO(t, asked)
 	askpassPID := childOf(t, cmd.Process.Pid)
 
 	syscall.Kill(cmd.Process.Pid, syscall.SIGTERM)
@@ -303,12 +305,7 @@ func TestNoSecretInMemoryWhileEditing(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer cmd.Process.Kill()
-	f, err := os.Open(ready)
-	if err != nil {
-		t.Fatal(err)
-	}
-	file, _ := bufio.NewReader(f).ReadString('\n')
-	f.Close()
+	file := readFIFO(t, ready)
 	if found := scanMemory(t, cmd.Process.Pid, filepath.Dir(filepath.Dir(strings.TrimSpace(file)))+"/", values); len(found) > 0 {
 		t.Errorf("rigup-exec's memory holds %d of %d values while the editor runs", len(found), len(values))
 	}
