@@ -124,6 +124,15 @@ type recipientChange struct {
 
 func (d recipientChange) any() bool { return len(d.added)+len(d.removed)+d.unknown > 0 }
 
+// removes reports whether the change would lock a key out.
+func (d recipientChange) removes() bool { return len(d.removed)+d.unknown > 0 }
+
+// addsOnly reports whether the change only adds keys, and only keys of
+// named.
+func (d recipientChange) addsOnly(named []crypto.Recipient) bool {
+	return !d.removes() && len(minus(d.added, named)) == 0
+}
+
 // changeTo compares the recipients the secrets file is encrypted to (those
 // of known are recognised in its header) with want.
 func (p *project) changeTo(want, known []crypto.Recipient) (recipientChange, error) {
@@ -188,7 +197,7 @@ func (u *ui) showChange(d recipientChange) {
 	}
 	if d.unknown > 0 {
 		u.notef("recipient removed: %s the file is encrypted to, named nowhere (no longer in %s?)",
-			plural(d.unknown, "key"), recipientsFileName)
+			plural(d.unknown, "SSH key"), recipientsFileName)
 	}
 }
 
@@ -202,8 +211,9 @@ func describeRecipient(r crypto.Recipient) string {
 
 // consent asks, on a terminal, whether the change of recipients is wanted;
 // without a terminal, given says whether the command line already asked
-// for it (-R, or rekey).
-func (u *ui) consent(d recipientChange, name string, given bool) error {
+// for it: rekey asks for any change, -R (byR) for adding the keys it names
+// and nothing else.
+func (u *ui) consent(d recipientChange, name string, given, byR bool) error {
 	if !d.any() {
 		return nil
 	}
@@ -213,8 +223,14 @@ func (u *ui) consent(d recipientChange, name string, given bool) error {
 		return err
 	}
 	if asked && !ok || !asked && !given {
-		return hint(fmt.Errorf("the recipients of %s would change: nothing saved", name),
-			"run rigup-exec secrets rekey to encrypt to the keys in "+recipientsFileName)
+		hints := []string{"run rigup-exec secrets rekey to encrypt to the keys in " + recipientsFileName}
+		if d.removes() {
+			hints = append(hints, "to keep a key that would be removed, list it in "+recipientsFileName+" first")
+		}
+		if byR && !asked {
+			hints = append(hints, "-R consents to adding the keys it names, and to nothing else: add them after the rekey")
+		}
+		return hint(fmt.Errorf("the recipients of %s would change: nothing saved", name), hints...)
 	}
 	return nil
 }
@@ -330,7 +346,7 @@ func (e *secretsEditCmd) Run(cli *CLI, ui *ui) error {
 		return err
 	}
 	if p.exists {
-		if err := ui.consent(change, display(p.secrets), len(extra) > 0); err != nil {
+		if err := ui.consent(change, display(p.secrets), change.addsOnly(extra), len(extra) > 0); err != nil {
 			return err
 		}
 	} else {
@@ -533,7 +549,7 @@ func (secretsRekeyCmd) Run(cli *CLI, ui *ui) error {
 		ui.notef("%s is encrypted to exactly the keys in %s already", display(p.secrets), recipientsFileName)
 		return nil
 	}
-	if err := ui.consent(change, display(p.secrets), true); err != nil {
+	if err := ui.consent(change, display(p.secrets), true, false); err != nil {
 		return err
 	}
 	plain, err := cli.decryptFile(ui, p.secrets)
