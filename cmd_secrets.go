@@ -80,21 +80,41 @@ func (c *CLI) openProject(create bool) (*project, error) {
 
 func (p *project) close() { p.lock.Close() }
 
+// recipientsFile is the recipients file as read: its keys, and its text.
+type recipientsFile struct {
+	keys   []crypto.Recipient
+	text   []byte
+	exists bool
+}
+
 // readRecipients reads the recipients file, if there is one.
-func (p *project) readRecipients() ([]crypto.Recipient, bool, error) {
+func (p *project) readRecipients() (recipientsFile, error) {
 	data, err := readInput(p.recipients)
 	if errors.Is(err, os.ErrNotExist) {
-		return nil, false, nil
+		return recipientsFile{}, nil
 	}
 	if err != nil {
-		return nil, false, err
+		return recipientsFile{}, err
 	}
 	rs, err := crypto.ParseRecipients(data)
 	if err != nil {
-		return nil, true, hint(fmt.Errorf("%s: %w", display(p.recipients), err),
+		return recipientsFile{}, hint(fmt.Errorf("%s: %w", display(p.recipients), err),
 			"one SSH public key per line (ssh-ed25519 or ssh-rsa, as in ~/.ssh/id_ed25519.pub), # for comments")
 	}
-	return rs, true, nil
+	return recipientsFile{keys: rs, text: data, exists: true}, nil
+}
+
+// with returns the text of the recipients file once the keys of rs it
+// does not list are added, or nil when it lists them all. A new file has
+// a header that says what it is; an existing one keeps its lines.
+func (f recipientsFile) with(rs []crypto.Recipient) []byte {
+	switch added := minus(rs, f.keys); {
+	case !f.exists:
+		return crypto.FormatRecipients(rs)
+	case len(added) > 0:
+		return crypto.AppendRecipients(f.text, added)
+	}
+	return nil
 }
 
 // ownRecipients returns the public halves of the user's keys, with the
@@ -275,11 +295,11 @@ func (u *ui) confirm(question string, def bool) (yes, asked bool, err error) {
 }
 
 // save encrypts plaintext to rs and replaces the secrets file with it,
-// writing the recipients file first when it changed: a crash between the
-// two leaves a recipients file that rekey then applies.
-func (p *project) save(ui *ui, plaintext []byte, rs []crypto.Recipient, writeRecipients bool) error {
-	if writeRecipients {
-		if err := writeAtomic(p.recipients, crypto.FormatRecipients(rs), 0o644); err != nil {
+// writing the recipients file first when there is a new text for it: a
+// crash between the two leaves a recipients file that rekey then applies.
+func (p *project) save(ui *ui, plaintext []byte, rs []crypto.Recipient, recipientsText []byte) error {
+	if recipientsText != nil {
+		if err := writeAtomic(p.recipients, recipientsText, 0o644); err != nil {
 			return fmt.Errorf("writing %s: %w", display(p.recipients), err)
 		}
 	}
@@ -310,10 +330,11 @@ func (e *secretsEditCmd) Run(cli *CLI, ui *ui) error {
 		return err
 	}
 	defer p.close()
-	listed, hasFile, err := p.readRecipients()
+	file, err := p.readRecipients()
 	if err != nil {
 		return err
 	}
+	listed, hasFile := file.keys, file.exists
 	keys, err := cli.loadKeys(ui)
 	if err != nil {
 		return err
@@ -352,7 +373,6 @@ func (e *secretsEditCmd) Run(cli *CLI, ui *ui) error {
 	} else {
 		ui.showChange(change)
 	}
-	writeRecipients := !hasFile || len(minus(want, listed)) > 0
 
 	var old []byte
 	if p.exists {
@@ -377,7 +397,7 @@ func (e *secretsEditCmd) Run(cli *CLI, ui *ui) error {
 		return nil
 	}
 	cli.warnUnresolved(ui, edited)
-	return p.save(ui, edited, want, writeRecipients)
+	return p.save(ui, edited, want, file.with(want))
 }
 
 // parseRecipientArgs parses -R values: public key lines or .pub files.
@@ -528,11 +548,12 @@ func (secretsRekeyCmd) Run(cli *CLI, ui *ui) error {
 		return err
 	}
 	defer p.close()
-	want, hasFile, err := p.readRecipients()
+	file, err := p.readRecipients()
 	if err != nil {
 		return err
 	}
-	if !hasFile || len(want) == 0 {
+	want := file.keys
+	if len(want) == 0 {
 		return hint(fmt.Errorf("%s lists no recipient", display(p.recipients)),
 			"write the public keys of everyone who may decrypt into it, one per line")
 	}
@@ -557,7 +578,7 @@ func (secretsRekeyCmd) Run(cli *CLI, ui *ui) error {
 		return err
 	}
 	defer clear(plain)
-	return p.save(ui, plain, want, false)
+	return p.save(ui, plain, want, nil)
 }
 
 type secretsRecipientsCmd struct{}
@@ -569,11 +590,11 @@ func (secretsRecipientsCmd) Run(cli *CLI, ui *ui) error {
 		return err
 	}
 	defer p.close()
-	rs, hasFile, err := p.readRecipients()
+	file, err := p.readRecipients()
 	if err != nil {
 		return err
 	}
-	if !hasFile {
+	if !file.exists {
 		return hint(fmt.Errorf("there is no %s next to %s", recipientsFileName, display(p.secrets)),
 			"rigup-exec secrets edit writes one, or write it by hand: one SSH public key per line")
 	}
@@ -582,7 +603,7 @@ func (secretsRecipientsCmd) Run(cli *CLI, ui *ui) error {
 		keyPaths, _ := cli.identityPaths()
 		own = ownRecipients(keys, keyPaths)
 	}
-	for _, r := range rs {
+	for _, r := range file.keys {
 		mark := ""
 		if len(minus([]crypto.Recipient{r}, own)) == 0 {
 			mark = " (yours)"

@@ -145,6 +145,24 @@ func FormatRecipients(rs []Recipient) []byte {
 	return b.Bytes()
 }
 
+// AppendRecipients returns data, a recipients file, with a line for each
+// of rs after its own lines, which are kept as they are, comments
+// included. The new lines end as the file's lines do.
+func AppendRecipients(data []byte, rs []Recipient) []byte {
+	eol := "\n"
+	if bytes.Contains(data, []byte("\r\n")) {
+		eol = "\r\n"
+	}
+	out := append([]byte{}, data...)
+	if len(out) > 0 && out[len(out)-1] != '\n' {
+		out = append(out, eol...)
+	}
+	for _, r := range rs {
+		out = append(out, r.String()+eol...)
+	}
+	return out
+}
+
 // EncryptTo writes plaintext to w, encrypted to every one of rs.
 func EncryptTo(w io.Writer, plaintext []byte, rs []Recipient) error {
 	ars := make([]age.Recipient, len(rs))

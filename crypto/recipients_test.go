@@ -208,6 +208,31 @@ func TestFormatRecipientsRoundTrip(t *testing.T) {
 	}
 }
 
+func TestAppendRecipients(t *testing.T) {
+	a, b := recipientOf(t, newEd25519(t), "alice"), recipientOf(t, rsaKey(), "")
+	la := a.String()
+	for _, tc := range []struct{ name, data, want string }{
+		{"comments kept", "# the team\n" + la + "\n\n# bob, since May\n", "# the team\n" + la + "\n\n# bob, since May\n" + b.String() + "\n"},
+		{"no final newline", "# the team\n" + la, "# the team\n" + la + "\n" + b.String() + "\n"},
+		{"CRLF", "# the team\r\n" + la + "\r\n", "# the team\r\n" + la + "\r\n" + b.String() + "\r\n"},
+		{"empty", "", b.String() + "\n"},
+	} {
+		got := AppendRecipients([]byte(tc.data), []Recipient{b})
+		if string(got) != tc.want {
+			t.Errorf("%s: got %q, want %q", tc.name, got, tc.want)
+		}
+		rs, err := ParseRecipients(got)
+		if err != nil || len(rs) == 0 || rs[len(rs)-1].Comment != "" || !sameKey(rs[len(rs)-1].Key, b.Key) {
+			t.Errorf("%s: the result does not parse to the keys: %v", tc.name, err)
+		}
+	}
+	data := []byte("# the team\n")
+	AppendRecipients(data[:5], []Recipient{b})
+	if string(data) != "# the team\n" {
+		t.Errorf("AppendRecipients wrote into its argument's array: %q", data)
+	}
+}
+
 func TestFingerprintMatchesSSHKeygen(t *testing.T) {
 	needTool(t, "ssh-keygen")
 	dir := t.TempDir()
