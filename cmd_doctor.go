@@ -209,7 +209,7 @@ func (c *CLI) doctorKeys() ([]*crypto.Key, []finding) {
 		}
 		keys = append(keys, k)
 		if pub := k.PublicKey(); pub != nil {
-			out = append(out, ok("SSH key %s: %s %s, readable by you alone", tilde(p), pub.Type(), crypto.Recipient{Key: pub}.Fingerprint()))
+			out = append(out, ok("SSH key %s: %s %s, readable by you alone", tilde(p), pub.Type(), crypto.Recipient{Key: pub}.ID()))
 		} else {
 			out = append(out, ok("SSH key %s: its public half is not known without its passphrase", tilde(p)))
 		}
@@ -242,37 +242,36 @@ func (c *CLI) doctorSecrets(keys []*crypto.Key, keysOK bool) []finding {
 		}
 	}
 	p := &project{secrets: path, recipients: filepath.Join(filepath.Dir(path), recipientsFileName), exists: true}
-	listed, hasList, err := p.readRecipients()
+	listed, err := p.readRecipients()
 	if err != nil {
 		return []finding{problem(fixOf(err, "fix the recipients file"), "%v", err)}
 	}
-	matched, unknownSSH, other, err := crypto.HeaderRecipients(f, append(minus(own, listed), listed...))
+	h, err := crypto.ReadHeader(f, union(own, listed.keys))
 	if err != nil {
 		return []finding{problem("it is not an age file: restore it from git", "%s: %v", display(path), err)}
 	}
+	total := len(h.Matched) + h.UnknownSSH + h.X25519 + len(h.Others)
 	var out []finding
-	if yours := intersect(matched, own); !keysOK && len(yours) == 0 {
+	if yours := intersect(h.Matched, own); !keysOK && len(yours) == 0 {
 		out = append(out, warning("fix your keys first (above)", "secrets file %s: encrypted to %s; whether your keys can decrypt it is not known until they load",
-			display(path), plural(len(matched)+unknownSSH+other, "recipient")))
+			display(path), plural(total, "recipient")))
 	} else if len(yours) > 0 {
 		out = append(out, ok("secrets file %s: encrypted to %s, %d of them yours",
-			display(path), plural(len(matched)+unknownSSH+other, "recipient"), len(yours)))
+			display(path), plural(total, "recipient"), len(yours)))
 	} else {
 		out = append(out, problem("send your public key to someone who can decrypt it: they add it to "+recipientsFileName+" and run rigup-exec secrets rekey",
 			"secrets file %s: none of your keys can decrypt it", display(path)))
 	}
-	if !hasList {
+	if !listed.exists {
 		out = append(out, warning("write everyone's public key into "+recipientsFileName+", then run rigup-exec secrets rekey",
 			"no %s beside it: secrets edit cannot tell who should be able to decrypt", recipientsFileName))
 		return out
 	}
-	added, removed := minus(listed, matched), minus(intersect(matched, listed), listed)
-	switch {
-	case len(added) > 0 || unknownSSH+other > 0:
+	if d := p.changeTo(h, listed.keys, listed.keys); d.any() || len(h.Others) > 0 || h.Scrypt {
 		out = append(out, warning("someone who can decrypt runs rigup-exec secrets rekey",
 			"%s and the secrets file disagree: %d listed key(s) cannot decrypt it yet, it is encrypted to %d key(s) not listed",
-			recipientsFileName, len(added), unknownSSH+other+len(removed)))
-	default:
+			recipientsFileName, len(d.added)+d.x25519Added(), len(d.removed)+d.unknown+d.x25519Removed()+len(h.Others)))
+	} else {
 		out = append(out, ok("%s lists exactly the keys the secrets file is encrypted to", recipientsFileName))
 	}
 	return out

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -89,24 +90,44 @@ func fileExists(p string) bool {
 	return err == nil
 }
 
+// recipientsFile is the recipients file as read: its keys, and its text.
+type recipientsFile struct {
+	keys   []crypto.Recipient
+	text   []byte
+	exists bool
+}
+
 // readRecipients reads the recipients file, if there is one.
-func (p *project) readRecipients() ([]crypto.Recipient, bool, error) {
+func (p *project) readRecipients() (recipientsFile, error) {
 	data, err := readInput(p.recipients)
 	if errors.Is(err, os.ErrNotExist) {
-		return nil, false, nil
+		return recipientsFile{}, nil
 	}
 	if err != nil {
-		return nil, false, err
+		return recipientsFile{}, err
 	}
 	if err := checkTrusted("recipients file", p.recipients); err != nil {
-		return nil, false, err
+		return recipientsFile{}, err
 	}
 	rs, err := crypto.ParseRecipients(data)
 	if err != nil {
-		return nil, true, hint(fmt.Errorf("%s: %w", display(p.recipients), err),
-			"one SSH public key per line (ssh-ed25519 or ssh-rsa, as in ~/.ssh/id_ed25519.pub), # for comments")
+		return recipientsFile{}, hint(fmt.Errorf("%s: %w", display(p.recipients), err),
+			"one public key per line: ssh-ed25519 or ssh-rsa (as in ~/.ssh/id_ed25519.pub), or an age1 key alone (as age-keygen -y prints it); # for comments")
 	}
-	return rs, true, nil
+	return recipientsFile{keys: rs, text: data, exists: true}, nil
+}
+
+// with returns the text of the recipients file once the keys of rs it
+// does not list are added, or nil when it lists them all. A new file has
+// a header that says what it is; an existing one keeps its lines.
+func (f recipientsFile) with(rs []crypto.Recipient) []byte {
+	switch added := minus(rs, f.keys); {
+	case !f.exists:
+		return crypto.FormatRecipients(rs)
+	case len(added) > 0:
+		return crypto.AppendRecipients(f.text, added)
+	}
+	return nil
 }
 
 // ownRecipients returns the public halves of the user's keys, with the
@@ -127,53 +148,145 @@ func ownRecipients(keys []*crypto.Key, paths []string) []crypto.Recipient {
 	return rs
 }
 
+// header reads what the header of the secrets file says about its
+// recipients, and recognises the SSH keys among candidates. It fails when
+// the file is encrypted to what rigup-exec cannot encrypt to, a passphrase
+// or a key of an age plugin: the command (verb; doing, as the error says
+// it) would lock it out.
+func (p *project) header(candidates []crypto.Recipient, verb, doing string) (crypto.Header, error) {
+	f, err := openInput(p.secrets)
+	if err != nil {
+		return crypto.Header{}, err
+	}
+	defer f.Close()
+	h, err := crypto.ReadHeader(f, candidates)
+	switch {
+	case err != nil:
+		return h, fmt.Errorf("%s: %w", display(p.secrets), err)
+	case h.Scrypt:
+		return h, hint(fmt.Errorf("%s is encrypted with a passphrase (age -p), not to keys: rigup-exec cannot %s it", display(p.secrets), verb),
+			"decrypt it with age -d, and encrypt the plaintext again with age -R "+recipientsFileName)
+	case len(h.Others) > 0:
+		var types []string
+		for _, t := range h.Others {
+			if len(t) > 32 { // a stanza type is printable ASCII, of any length
+				t = t[:32] + "..."
+			}
+			if !slices.Contains(types, t) {
+				types = append(types, t)
+			}
+		}
+		kind := "a type"
+		if len(types) > 1 {
+			kind = "types"
+		}
+		return h, hint(fmt.Errorf("%s is also encrypted to %s of %s rigup-exec cannot encrypt to (%s): %s would lock %s out",
+			display(p.secrets), plural(len(h.Others), "key"), kind, strings.Join(types, ", "), doing, itOrThem(len(h.Others))),
+			"rigup-exec encrypts only to ssh-ed25519, ssh-rsa and age1 (X25519) keys: change this file with age itself")
+	}
+	return h, nil
+}
+
+func itOrThem(n int) string {
+	if n == 1 {
+		return "it"
+	}
+	return "them"
+}
+
+// unnamed fails when the secrets file, which no recipients file goes
+// with, is encrypted to keys that cannot be named: SSH keys that none of
+// the user's or -R keys is, and every X25519 key (its stanza does not say
+// which age1 key it is for). Saving it would lock them out.
+func (p *project) unnamed(h crypto.Header) error {
+	var what []string
+	if h.UnknownSSH > 0 {
+		what = append(what, plural(h.UnknownSSH, "other SSH key"))
+	}
+	if h.X25519 > 0 {
+		what = append(what, plural(h.X25519, "age1 (X25519) key"))
+	}
+	if len(what) == 0 {
+		return nil
+	}
+	return hint(fmt.Errorf("%s is also encrypted to %s that no %s names: saving it would lock %s out",
+		display(p.secrets), strings.Join(what, " and "), recipientsFileName, itOrThem(h.UnknownSSH+h.X25519)),
+		"write every recipient into "+recipientsFileName+", one per line (SSH public keys, and age1 keys as age-keygen -y prints them), then run rigup-exec secrets rekey")
+}
+
 // recipientChange is how a list of recipients differs from the ones a
 // secrets file is encrypted to.
 type recipientChange struct {
-	added, removed []crypto.Recipient
-	unknown        int // recipients of the file not named anywhere, to be dropped
+	added, removed []crypto.Recipient // keys that can be named
+	unknown        int                // SSH keys of the file named nowhere, to be dropped
+	// An X25519 stanza does not say which age1 key it is for: when the
+	// file has some, only their number is compared with that of the age1
+	// keys listed in the recipients file.
+	x25519File, x25519Listed int
 }
 
-func (d recipientChange) any() bool { return len(d.added)+len(d.removed)+d.unknown > 0 }
+// x25519Removed is how many of the file's X25519 keys are dropped at least.
+func (d recipientChange) x25519Removed() int { return max(0, d.x25519File-d.x25519Listed) }
 
-// changeTo compares the recipients the secrets file is encrypted to (those
-// of known are recognised in its header) with want.
-func (p *project) changeTo(want, known []crypto.Recipient) (recipientChange, error) {
+// x25519Added is how many of the listed age1 keys are added at least.
+func (d recipientChange) x25519Added() int { return max(0, d.x25519Listed-d.x25519File) }
+
+func (d recipientChange) any() bool {
+	return len(d.added)+len(d.removed)+d.unknown+d.x25519Removed()+d.x25519Added() > 0
+}
+
+// removes reports whether the change would lock a key out.
+func (d recipientChange) removes() bool { return len(d.removed)+d.unknown+d.x25519Removed() > 0 }
+
+// addsOnly reports whether the change only adds keys, and only keys of
+// named. Which listed age1 keys are added cannot be told: it is enough
+// that named has as many of them.
+func (d recipientChange) addsOnly(named, listed []crypto.Recipient) bool {
+	return !d.removes() && len(minus(d.added, named)) == 0 &&
+		d.x25519Added() <= countX25519(minus(named, minus(named, listed)))
+}
+
+func countX25519(rs []crypto.Recipient) int {
+	n := 0
+	for _, r := range rs {
+		if r.X25519 != nil {
+			n++
+		}
+	}
+	return n
+}
+
+// changeTo compares the recipients the secrets file is encrypted to, as
+// its header h says, with want; listed are the keys of the recipients
+// file. The SSH keys of want and of the header's matches are named. An
+// age1 key is named when the file has no X25519 stanza, or when the
+// recipients file does not list it (a key of -R); otherwise only numbers
+// are compared.
+func (p *project) changeTo(h crypto.Header, want, listed []crypto.Recipient) recipientChange {
 	if !p.exists {
-		return recipientChange{added: want}, nil
+		return recipientChange{added: want}
 	}
-	f, err := openInput(p.secrets)
-	if err != nil {
-		return recipientChange{}, err
+	d := recipientChange{removed: minus(h.Matched, want), unknown: h.UnknownSSH, x25519File: h.X25519}
+	for _, r := range minus(want, h.Matched) {
+		switch {
+		case r.X25519 == nil || h.X25519 == 0 || len(minus([]crypto.Recipient{r}, listed)) > 0:
+			d.added = append(d.added, r)
+		default:
+			d.x25519Listed++
+		}
 	}
-	defer f.Close()
-	matched, unknown, _, err := crypto.HeaderRecipients(f, append(append([]crypto.Recipient{}, want...), known...))
-	if err != nil {
-		return recipientChange{}, fmt.Errorf("%s: %w", display(p.secrets), err)
-	}
-	d := recipientChange{added: minus(want, matched), removed: minus(matched, want), unknown: unknown}
-	return d, nil
+	return d
 }
 
-// namedRecipients returns the recipients of the secrets file among known,
-// and fails if it has others, which no recipients file names: writing it
-// would lock them out.
-func (p *project) namedRecipients(known []crypto.Recipient) ([]crypto.Recipient, error) {
-	f, err := openInput(p.secrets)
-	if err != nil {
-		return nil, err
+// union returns the recipients of lists, each once, in their order.
+func union(lists ...[]crypto.Recipient) []crypto.Recipient {
+	var out []crypto.Recipient
+	for _, l := range lists {
+		for _, r := range l {
+			out = append(out, minus([]crypto.Recipient{r}, out)...)
+		}
 	}
-	defer f.Close()
-	matched, unknown, _, err := crypto.HeaderRecipients(f, known)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", display(p.secrets), err)
-	}
-	if unknown > 0 {
-		return nil, hint(fmt.Errorf("%s is also encrypted to %s that no %s names: saving it would lock them out",
-			display(p.secrets), plural(unknown, "other key"), recipientsFileName),
-			"write everyone's public key into "+recipientsFileName+" (one per line, the format age -R reads), then run rigup-exec secrets rekey")
-	}
-	return matched, nil
+	return out
 }
 
 // minus returns the recipients of a that are not in b.
@@ -182,7 +295,7 @@ func minus(a, b []crypto.Recipient) []crypto.Recipient {
 	for _, r := range a {
 		found := false
 		for _, s := range b {
-			found = found || r.Fingerprint() == s.Fingerprint()
+			found = found || r.ID() == s.ID()
 		}
 		if !found {
 			out = append(out, r)
@@ -195,17 +308,36 @@ func (u *ui) showChange(d recipientChange) {
 	for _, r := range d.added {
 		u.notef("recipient added: %s", describeRecipient(r))
 	}
+	if n := d.x25519Added(); n > 0 {
+		u.notef("recipient added: %s: %s lists %d, the file is encrypted to %d (%s cannot be told)",
+			plural(n, "age1 (X25519) key"), recipientsFileName, d.x25519Listed, d.x25519File, whichOnes(n))
+	}
 	for _, r := range d.removed {
 		u.notef("recipient removed: %s", describeRecipient(r))
 	}
 	if d.unknown > 0 {
 		u.notef("recipient removed: %s the file is encrypted to, named nowhere (no longer in %s?)",
-			plural(d.unknown, "key"), recipientsFileName)
+			plural(d.unknown, "SSH key"), recipientsFileName)
+	}
+	switch n := d.x25519Removed(); {
+	case n > 0 && d.x25519Listed == 0:
+		u.notef("recipient removed: %s the file is encrypted to, named nowhere (no longer in %s?)",
+			plural(n, "age1 (X25519) key"), recipientsFileName)
+	case n > 0:
+		u.notef("recipient removed: %s: the file is encrypted to %d, %s lists %d (%s cannot be told)",
+			plural(n, "age1 (X25519) key"), d.x25519File, recipientsFileName, d.x25519Listed, whichOnes(n))
 	}
 }
 
+func whichOnes(n int) string {
+	if n == 1 {
+		return "which one"
+	}
+	return "which ones"
+}
+
 func describeRecipient(r crypto.Recipient) string {
-	s := r.Fingerprint() + " " + r.Key.Type()
+	s := r.ID() + " " + r.Type()
 	if r.Comment != "" {
 		s += " " + r.Comment
 	}
@@ -214,8 +346,9 @@ func describeRecipient(r crypto.Recipient) string {
 
 // consent asks, on a terminal, whether the change of recipients is wanted;
 // without a terminal, given says whether the command line already asked
-// for it (-R, or rekey).
-func (u *ui) consent(d recipientChange, name string, given bool) error {
+// for it: rekey asks for any change, -R (byR) for adding the keys it names
+// and nothing else.
+func (u *ui) consent(d recipientChange, name string, given, byR bool) error {
 	if !d.any() {
 		return nil
 	}
@@ -225,8 +358,14 @@ func (u *ui) consent(d recipientChange, name string, given bool) error {
 		return err
 	}
 	if asked && !ok || !asked && !given {
-		return hint(fmt.Errorf("the recipients of %s would change: nothing saved", name),
-			"run rigup-exec secrets rekey to encrypt to the keys in "+recipientsFileName)
+		hints := []string{"run rigup-exec secrets rekey to encrypt to the keys in " + recipientsFileName}
+		if d.removes() {
+			hints = append(hints, "to keep a key that would be removed, list it in "+recipientsFileName+" first")
+		}
+		if byR && !asked {
+			hints = append(hints, "-R consents to adding the keys it names, and to nothing else: add them after the rekey")
+		}
+		return hint(fmt.Errorf("the recipients of %s would change: nothing saved", name), hints...)
 	}
 	return nil
 }
@@ -271,11 +410,11 @@ func (u *ui) confirm(question string, def bool) (yes, asked bool, err error) {
 }
 
 // save encrypts plaintext to rs and replaces the secrets file with it,
-// writing the recipients file first when it changed: a crash between the
-// two leaves a recipients file that rekey then applies.
-func (p *project) save(ui *ui, plaintext []byte, rs []crypto.Recipient, writeRecipients bool) error {
-	if writeRecipients {
-		if err := writeAtomic(p.recipients, crypto.FormatRecipients(rs), 0o644); err != nil {
+// writing the recipients file first when there is a new text for it: a
+// crash between the two leaves a recipients file that rekey then applies.
+func (p *project) save(ui *ui, plaintext []byte, rs []crypto.Recipient, recipientsText []byte) error {
+	if recipientsText != nil {
+		if err := writeAtomic(p.recipients, recipientsText, 0o644); err != nil {
 			return fmt.Errorf("writing %s: %w", display(p.recipients), err)
 		}
 	}
@@ -306,16 +445,23 @@ func (e *secretsEditCmd) Run(cli *CLI, ui *ui) error {
 		return err
 	}
 	defer p.close()
-	listed, hasFile, err := p.readRecipients()
+	file, err := p.readRecipients()
 	if err != nil {
 		return err
 	}
+	listed, hasFile := file.keys, file.exists
 	keys, err := cli.loadKeys(ui)
 	if err != nil {
 		return err
 	}
 	keyPaths, _ := cli.identityPaths()
 	own := ownRecipients(keys, keyPaths)
+	var h crypto.Header
+	if p.exists {
+		if h, err = p.header(union(listed, own, extra), "edit", "saving it"); err != nil {
+			return err
+		}
+	}
 	want := listed
 	switch {
 	case !hasFile && !p.exists:
@@ -328,27 +474,29 @@ func (e *secretsEditCmd) Run(cli *CLI, ui *ui) error {
 		}
 	case !hasFile:
 		// A file made with age -R alone: keep the recipients that can be
-		// named, and refuse to drop those that cannot.
-		if want, err = p.namedRecipients(own); err != nil {
+		// named (the user's keys, and -R keys it is encrypted to
+		// already), and refuse to drop those that cannot.
+		if err := p.unnamed(h); err != nil {
 			return err
 		}
+		want = h.Matched
 	}
 	want = append(want, minus(extra, want)...)
 	if len(want) == 0 {
+		if p.exists {
+			return hint(fmt.Errorf("%s names nobody", display(p.recipients)),
+				"add the public keys of everyone who may decrypt "+display(p.secrets)+" to it")
+		}
 		return hint(fmt.Errorf("%s names nobody", display(p.recipients)), "add public keys to it, or pass -R KEY")
 	}
-	change, err := p.changeTo(want, own)
-	if err != nil {
-		return err
-	}
+	change := p.changeTo(h, want, listed)
 	if p.exists {
-		if err := ui.consent(change, display(p.secrets), len(extra) > 0); err != nil {
+		if err := ui.consent(change, display(p.secrets), change.addsOnly(extra, listed), len(extra) > 0); err != nil {
 			return err
 		}
 	} else {
 		ui.showChange(change)
 	}
-	writeRecipients := !hasFile || len(minus(want, listed)) > 0
 
 	// The plaintext is decrypted under runtime/secret, and only its hash is
 	// kept while the editor runs: editInRAM clears it once written.
@@ -378,7 +526,7 @@ func (e *secretsEditCmd) Run(cli *CLI, ui *ui) error {
 		return nil
 	}
 	cli.warnUnresolved(ui, edited)
-	return p.save(ui, edited, want, writeRecipients)
+	return p.save(ui, edited, want, file.with(want))
 }
 
 // parseRecipientArgs parses -R values: public key lines or .pub files.
@@ -386,29 +534,35 @@ func parseRecipientArgs(args []string) ([]crypto.Recipient, error) {
 	var rs []crypto.Recipient
 	for _, a := range args {
 		line := a
-		if !strings.HasPrefix(a, "ssh-") && (fileExists(a) || strings.HasSuffix(a, ".pub") || strings.Contains(a, "/")) {
+		isKey := strings.HasPrefix(a, "ssh-") || strings.HasPrefix(a, "age1")
+		if !isKey && (fileExists(a) || strings.HasSuffix(a, ".pub") || strings.Contains(a, "/")) {
 			data, err := readInput(a)
 			if err != nil {
 				var pe *fs.PathError
 				if errors.As(err, &pe) {
 					err = pe.Err // the path is already in the message
 				}
-				return nil, hint(fmt.Errorf("-R %s: %w", a, err), "give an ssh-ed25519 or ssh-rsa public key, or its .pub file")
+				return nil, hint(fmt.Errorf("-R %s: %w", a, err), recipientArgHint)
 			}
 			line = string(data)
 		}
 		r, err := crypto.ParseRecipient(line)
 		if err != nil {
-			return nil, hint(fmt.Errorf("-R %s: %w", shortArg(a), err), "give an ssh-ed25519 or ssh-rsa public key, or its .pub file")
+			return nil, hint(fmt.Errorf("-R %s: %w", shortArg(a), err), recipientArgHint)
 		}
 		rs = append(rs, minus([]crypto.Recipient{r}, rs)...)
 	}
 	return rs, nil
 }
 
+const recipientArgHint = "give an SSH public key (ssh-ed25519 or ssh-rsa) or its .pub file, or an age1 key as age-keygen -y prints it"
+
 // shortArg shortens a key line for a message: its type and a few
-// characters are enough to recognise it.
+// characters are enough to recognise it. A private key is not shown.
 func shortArg(a string) string {
+	if strings.Contains(a, "PRIVATE KEY") || strings.Contains(a, "AGE-SECRET-KEY-") || strings.Contains(a, "AGE-PLUGIN-") {
+		return "(a private key, not shown)"
+	}
 	if len(a) > 24 {
 		return a[:24] + "..."
 	}
@@ -576,11 +730,12 @@ func (secretsRekeyCmd) Run(cli *CLI, ui *ui) error {
 		return err
 	}
 	defer p.close()
-	want, hasFile, err := p.readRecipients()
+	file, err := p.readRecipients()
 	if err != nil {
 		return err
 	}
-	if !hasFile || len(want) == 0 {
+	want := file.keys
+	if len(want) == 0 {
 		return hint(fmt.Errorf("%s lists no recipient", display(p.recipients)),
 			"write the public keys of everyone who may decrypt into it, one per line")
 	}
@@ -589,15 +744,23 @@ func (secretsRekeyCmd) Run(cli *CLI, ui *ui) error {
 		return err
 	}
 	keyPaths, _ := cli.identityPaths()
-	change, err := p.changeTo(want, ownRecipients(keys, keyPaths))
+	h, err := p.header(union(want, ownRecipients(keys, keyPaths)), "rekey", "rekeying it")
 	if err != nil {
 		return err
 	}
-	if !change.any() {
+	change := p.changeTo(h, want, want)
+	switch {
+	case !change.any() && countX25519(want) == 0:
 		ui.notef("%s is encrypted to exactly the keys in %s already", display(p.secrets), recipientsFileName)
 		return nil
+	case !change.any():
+		// As many age1 keys as X25519 stanzas: they may still be other
+		// keys (a line replaced by hand), which only encrypting again
+		// to them settles.
+		ui.notef("which age1 keys %s is encrypted to cannot be read from it: encrypting it again to those in %s",
+			display(p.secrets), recipientsFileName)
 	}
-	if err := ui.consent(change, display(p.secrets), true); err != nil {
+	if err := ui.consent(change, display(p.secrets), true, false); err != nil {
 		return err
 	}
 	plain, err := cli.decryptFile(ui, p.secrets)
@@ -605,7 +768,7 @@ func (secretsRekeyCmd) Run(cli *CLI, ui *ui) error {
 		return err
 	}
 	defer clear(plain)
-	return p.save(ui, plain, want, false)
+	return p.save(ui, plain, want, nil)
 }
 
 type secretsRecipientsCmd struct{}
@@ -617,20 +780,25 @@ func (secretsRecipientsCmd) Run(cli *CLI, ui *ui) error {
 		return err
 	}
 	defer p.close()
-	rs, hasFile, err := p.readRecipients()
+	file, err := p.readRecipients()
 	if err != nil {
 		return err
-	}
-	if !hasFile {
-		return hint(fmt.Errorf("there is no %s next to %s", recipientsFileName, display(p.secrets)),
-			"rigup-exec secrets edit writes one, or write it by hand: one SSH public key per line")
 	}
 	var own []crypto.Recipient
 	if keys, err := cli.loadKeys(ui); err == nil {
 		keyPaths, _ := cli.identityPaths()
 		own = ownRecipients(keys, keyPaths)
 	}
-	for _, r := range rs {
+	if !file.exists {
+		err := fmt.Errorf("there is no %s next to %s", recipientsFileName, display(p.secrets))
+		byHand := "write it by hand: one public key per line (SSH public keys, and age1 keys as age-keygen -y prints them)"
+		if h, herr := p.header(own, "edit", "saving it"); herr != nil || p.unnamed(h) != nil {
+			// secrets edit would refuse to write one.
+			return hint(err, byHand)
+		}
+		return hint(err, "rigup-exec secrets edit writes one, or "+byHand)
+	}
+	for _, r := range file.keys {
 		mark := ""
 		if len(minus([]crypto.Recipient{r}, own)) == 0 {
 			mark = " (yours)"

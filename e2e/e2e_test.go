@@ -94,6 +94,8 @@ func TestScripts(t *testing.T) {
 			return os.MkdirAll(filepath.Join(home, ".ssh"), 0o700)
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"agestanza":     ageWithStanza,
+			"agepassphrase": ageWithPassphrase,
 			// rundirs N: $XDG_RUNTIME_DIR holds N run directories.
 			"rundirs": func(ts *testscript.TestScript, neg bool, args []string) {
 				entries, err := os.ReadDir(ts.Getenv("XDG_RUNTIME_DIR"))

@@ -152,18 +152,40 @@ func (s *secretsEnv) writeRecipients(keys ...string) {
 }
 
 // ageEncrypt encrypts plaintext to the recipients file with the real
-// age -R, from a plain.toml that is deleted right away.
+// age -R.
 func (s *secretsEnv) ageEncrypt(plaintext string) {
+	s.t.Helper()
+	s.ageEncryptTo(plaintext, "-R", s.recipientsFile())
+}
+
+// ageEncryptTo makes the secrets file with the real age and the recipient
+// flags given, from a plain.toml that is deleted right away.
+func (s *secretsEnv) ageEncryptTo(plaintext string, recipients ...string) {
 	s.t.Helper()
 	plain := filepath.Join(s.project, "plain.toml")
 	if err := os.WriteFile(plain, []byte(plaintext), 0o600); err != nil {
 		s.t.Fatal(err)
 	}
-	out, err := exec.Command("age", "-R", s.recipientsFile(), "-o", s.secretsFile(), plain).CombinedOutput()
+	out, err := exec.Command("age", append(recipients, "-o", s.secretsFile(), plain)...).CombinedOutput()
 	os.Remove(plain)
 	if err != nil {
-		s.t.Fatalf("age -R: %v\n%s", err, out)
+		s.t.Fatalf("age %s: %v\n%s", strings.Join(recipients, " "), err, out)
 	}
+}
+
+// ageKeygen makes an age X25519 identity with the real age-keygen under
+// root/keys, and returns its path and its age1 recipient.
+func (s *secretsEnv) ageKeygen(name string) (identity, recipient string) {
+	s.t.Helper()
+	identity = filepath.Join(s.root, "keys", name)
+	if out, err := exec.Command("age-keygen", "-o", identity).CombinedOutput(); err != nil {
+		s.t.Fatalf("age-keygen: %v\n%s", err, out)
+	}
+	out, err := exec.Command("age-keygen", "-y", identity).Output()
+	if err != nil {
+		s.t.Fatalf("age-keygen -y: %v", err)
+	}
+	return identity, strings.TrimSpace(string(out))
 }
 
 // ageDecrypt decrypts the secrets file with the real age -d -i key.
@@ -1190,4 +1212,72 @@ func TestSecretsEditWithVim(t *testing.T) {
 		t.Errorf("vim left %v in $HOME", names)
 	}
 	scanPlaintextAll(t, []string{old, v}, s.root, s.home, s.project, s.runtime, os.TempDir(), "/tmp", "/dev/shm")
+}
+
+// TestSecretsX25519OnTerminal: a file the real age encrypted to the user's
+// SSH key and to an age1 (X25519) key. On a terminal as without one, an
+// edit without a recipients file refuses at once: no answer to a question
+// could say which age1 key the file is encrypted to. With a recipients
+// file that lists the SSH key alone, dropping the age1 key is a change of
+// recipients, shown and asked: no (the default) keeps the file as it was,
+// readable by both; yes encrypts to the SSH key alone.
+func TestSecretsX25519OnTerminal(t *testing.T) {
+	require(t, "age-keygen")
+	s := newSecretsEnv(t)
+	ci, ciRecipient := s.ageKeygen("ci")
+	old, v := secretValue(t, "old"), secretValue(t, "new")
+	s.ageEncryptTo(tomlWith(old, "x"), "-R", s.alice+".pub", "-r", ciRecipient)
+	before := s.readSecretsFile()
+	s.setEditor("edit", shellVar("old", old)+shellVar("new", v)+`grep -qF "$old" "$1" || exit 8
+sed -i "s/$old/$new/" "$1"
+`)
+	edit := func() *terminal {
+		return startInTerminal(t, s.project, append(s.env(), "TERM=dumb"), "secrets", "edit")
+	}
+	bothRead := func(what string) {
+		t.Helper()
+		expectFile(t, what, s.secretsFile(), before)
+		s.expectPlaintext(s.alice, tomlWith(old, "x"))
+		s.expectPlaintext(ci, tomlWith(old, "x"))
+	}
+
+	term := edit()
+	if code := term.wait(); code != 125 {
+		t.Errorf("without a recipients file: exit %d, want 125; terminal shows %q", code, term.screen())
+	}
+	expectContains(t, "without a recipients file", term.screen(), "1 age1 (X25519) key that no rigup.secrets.recipients names")
+	if strings.Contains(term.screen(), "[y/N]") {
+		t.Errorf("without a recipients file, a question was asked: %q", term.screen())
+	}
+	if n := len(s.editorPaths()); n != 0 {
+		t.Errorf("the editor ran %d times, want never", n)
+	}
+	bothRead("without a recipients file")
+	if _, err := os.Stat(s.recipientsFile()); err == nil {
+		t.Error("a recipients file was written")
+	}
+
+	s.writeRecipients(s.alice)
+	term = edit()
+	term.waitFor("[y/N]")
+	expectContains(t, "the question", term.screen(), "recipient removed: 1 age1 (X25519) key the file is encrypted to, named nowhere")
+	term.typeText("\r")
+	if code := term.wait(); code != 125 {
+		t.Errorf("declined: exit %d, want 125; terminal shows %q", code, term.screen())
+	}
+	bothRead("declined")
+
+	term = edit()
+	term.waitFor("[y/N]")
+	term.typeText("y\r")
+	term.waitFor("saved")
+	if code := term.wait(); code != 0 {
+		t.Errorf("accepted: exit %d, want 0; terminal shows %q", code, term.screen())
+	}
+	expectContains(t, "accepted", term.screen(), "encrypted to 1 recipient")
+	s.expectPlaintext(s.alice, tomlWith(v, "x"))
+	if _, err := s.ageDecrypt(ci); err == nil {
+		t.Error("the age1 key still decrypts after its removal was accepted")
+	}
+	s.scan(old, v)
 }
