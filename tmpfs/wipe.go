@@ -61,24 +61,32 @@ func (d *Dir) removeTree() error {
 
 // unmap zeroes a written file through its mapping if zero is set, which
 // reaches the file's pages even after the child renamed or unlinked it, then
-// unmaps it.
+// unlocks and unmaps it.
 func unmap(m mapping, zero bool) error {
-	// Pages past the end of a file the child truncated would fault.
-	n := len(m.b)
-	var st unix.Stat_t
-	if unix.Fstat(m.fd, &st) == nil && st.Size < int64(n) {
-		n = int(st.Size)
+	if zero {
+		zeroMapping(m.b)
 	}
 	var err error
-	if zero {
-		err = noFault(func() { clear(m.b[:n]) })
-	}
 	if m.locked {
-		err = firstError(err, unix.Munlock(m.b))
+		err = unix.Munlock(m.b)
 	}
-	err = firstError(err, unix.Munmap(m.b))
-	unix.Close(m.fd)
-	return err
+	return firstError(err, unix.Munmap(m.b))
+}
+
+// zeroMapping zeroes the file mapped at b. If the child truncated the file,
+// the pages past its new end fault (SIGBUS): then it zeroes page by page
+// and stops at the first page that faults, since every page after it lies
+// past the end too. No descriptor is needed to learn the file's size.
+func zeroMapping(b []byte) {
+	if noFault(func() { clear(b) }) == nil {
+		return
+	}
+	page := os.Getpagesize()
+	for off := 0; off < len(b); off += page {
+		if noFault(func() { clear(b[off:min(off+page, len(b))]) }) != nil {
+			return
+		}
+	}
 }
 
 // removeDir empties the directory open at fd, then removes it from parent
