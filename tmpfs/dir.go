@@ -45,6 +45,7 @@ type Dir struct {
 // keeps its file alive by itself.
 type mapping struct {
 	b        []byte
+	id       fileID
 	locked   bool
 	readOnly bool // an executable's: wiped through the tree walk only
 }
@@ -148,7 +149,7 @@ func (d *Dir) Mkdir(name string) error {
 	if err != nil {
 		return fmt.Errorf("mkdir %s: %w", name, err)
 	}
-	defer unix.Close(parent)
+	defer d.closeParent(parent)
 	if err := unix.Mkdirat(parent, last, 0o700); err != nil {
 		return fmt.Errorf("mkdir %s: %w", name, err)
 	}
@@ -195,7 +196,7 @@ func (d *Dir) writeFile(name string, size int, executable bool, fill func([]byte
 	if err != nil {
 		return err
 	}
-	defer unix.Close(parent)
+	defer d.closeParent(parent)
 	fd, err := unix.Openat(parent, last, unix.O_RDWR|unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW|unix.O_CLOEXEC, mode)
 	if err != nil {
 		return err
@@ -208,6 +209,10 @@ func (d *Dir) writeFile(name string, size int, executable bool, fill func([]byte
 	if size == 0 {
 		return nil
 	}
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		return err
+	}
 	if err := allocate(fd, size); err != nil {
 		return err
 	}
@@ -216,7 +221,7 @@ func (d *Dir) writeFile(name string, size int, executable bool, fill func([]byte
 		return fmt.Errorf("mmap: %w", err)
 	}
 	keep := len(d.maps) < maxMapped
-	m := mapping{b: b}
+	m := mapping{b: b, id: idOf(&st)}
 	if keep {
 		if m.locked, err = lock(b); err != nil {
 			unix.Munmap(b)
@@ -232,7 +237,7 @@ func (d *Dir) writeFile(name string, size int, executable bool, fill func([]byte
 		// The kernel refuses to run a file mapped for writing
 		// (ETXTBSY), so an executable keeps only a read-only mapping.
 		d.maps = d.maps[:len(d.maps)-1]
-		if err = unmap(m, false); err == nil {
+		if err = unix.Munmap(b); err == nil {
 			if m, err = mapReadOnly(parent, last, size); err == nil {
 				d.maps = append(d.maps, m)
 			}
@@ -288,7 +293,7 @@ func (d *Dir) Symlink(target, name string) error {
 	if err != nil {
 		return fmt.Errorf("symlink %s: %w", name, err)
 	}
-	defer unix.Close(parent)
+	defer d.closeParent(parent)
 	if err := unix.Symlinkat(target, parent, last); err != nil {
 		return fmt.Errorf("symlink %s: %w", name, err)
 	}
@@ -314,7 +319,8 @@ func (d *Dir) LockFile() *os.File {
 
 // openParent checks name and opens the directory that holds its last
 // element, one element at a time from the run directory, following no
-// symlink. The caller closes the returned descriptor.
+// symlink. The caller gives the descriptor back with closeParent: for a
+// name at the top, it is the run directory's own.
 func (d *Dir) openParent(name string) (int, string, error) {
 	elems := strings.Split(name, "/")
 	for _, e := range elems {
@@ -325,20 +331,24 @@ func (d *Dir) openParent(name string) (int, string, error) {
 	if d.lock == nil {
 		return -1, "", errors.New("run directory already wiped")
 	}
-	fd, err := unix.Openat(int(d.lock.Fd()), ".", dirFlags, 0)
+	fd := int(d.lock.Fd())
 	for _, e := range elems[:len(elems)-1] {
+		next, err := unix.Openat(fd, e, dirFlags, 0)
+		d.closeParent(fd)
 		if err != nil {
-			break
+			return -1, "", err
 		}
-		var next int
-		next, err = unix.Openat(fd, e, dirFlags, 0)
-		unix.Close(fd)
 		fd = next
 	}
-	if err != nil {
-		return -1, "", err
-	}
 	return fd, elems[len(elems)-1], nil
+}
+
+// closeParent closes a descriptor from openParent, unless it is the run
+// directory's own.
+func (d *Dir) closeParent(fd int) {
+	if d.lock == nil || fd != int(d.lock.Fd()) {
+		unix.Close(fd)
+	}
 }
 
 // noFault runs f, which touches a file mapping, and turns a fault (SIGBUS

@@ -101,6 +101,45 @@ func TestWipe(t *testing.T) {
 	}
 }
 
+// TestWalkSkipsZeroed checks that the walk leaves alone a file Wipe
+// already zeroed through its mapping, and only if the file is no longer
+// than what was zeroed: a file the child made longer is written again.
+func TestWalkSkipsZeroed(t *testing.T) {
+	dir := shmBase(t)
+	fd, err := unix.Open(dir, dirFlags, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(fd)
+	zeroed := map[fileID]int64{}
+	held := map[string]*os.File{}
+	for name, n := range map[string]int64{"same": 6, "grown": 3} {
+		writeFile(t, filepath.Join(dir, name), []byte("secret"), 0o600)
+		f, err := os.Open(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		var st unix.Stat_t
+		if err := unix.Fstat(int(f.Fd()), &st); err != nil {
+			t.Fatal(err)
+		}
+		zeroed[idOf(&st)] = n
+		held[name] = f
+	}
+	if err := wipeTree(fd, zeroed); err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]string{"same": "secret", "grown": ""} {
+		if b, _ := io.ReadAll(held[name]); string(b) != want {
+			t.Errorf("%s after the walk: %q, want %q", name, b, want)
+		}
+		if exists(t, filepath.Join(dir, name)) {
+			t.Errorf("%s not removed", name)
+		}
+	}
+}
+
 // TestZeroData checks the overwrite itself, which Wipe follows with a
 // truncation that would hide it, and that holes stay holes.
 func TestZeroData(t *testing.T) {
