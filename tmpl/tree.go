@@ -4,10 +4,10 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"syscall"
 )
 
 // MaxTemplateSize is the largest file that is read to look for placeholders;
@@ -97,14 +97,9 @@ func (t *Tree) addFile(name, full string, info fs.FileInfo) error {
 		t.Plain = append(t.Plain, PlainFile{Name: name, Source: full})
 		return nil
 	}
-	f, err := os.Open(full)
+	src, err := readTemplate(full, info.Size())
 	if err != nil {
-		return fmt.Errorf("template root: %w", err)
-	}
-	defer f.Close()
-	src, err := io.ReadAll(io.LimitReader(f, MaxTemplateSize))
-	if err != nil {
-		return fmt.Errorf("template root: %w", err)
+		return fmt.Errorf("template root: %s: %w", name, err)
 	}
 	if bytes.IndexByte(src, 0) < 0 {
 		if tp := Parse(name, src); tp.IsTemplate() {
@@ -114,6 +109,39 @@ func (t *Tree) addFile(name, full string, info fs.FileInfo) error {
 	}
 	t.Plain = append(t.Plain, PlainFile{Name: name, Source: full})
 	return nil
+}
+
+// errChanged is returned for a file whose size changed while it was read.
+var errChanged = errors.New("changed while it was read")
+
+// readTemplate reads the file at path, of size bytes as stat said, into a
+// buffer of exactly that size: one open, two reads (the second to see the
+// end) and a close, so that a root of many templates costs few system
+// calls, and a large one no copies.
+func readTemplate(path string, size int64) ([]byte, error) {
+	fd, err := syscall.Open(path, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer syscall.Close(fd)
+	src := make([]byte, size)
+	for n := 0; n < len(src); {
+		m, err := syscall.Read(fd, src[n:])
+		if err != nil {
+			return nil, err
+		}
+		if m == 0 {
+			return nil, errChanged
+		}
+		n += m
+	}
+	var more [1]byte
+	if m, err := syscall.Read(fd, more[:]); err != nil {
+		return nil, err
+	} else if m > 0 {
+		return nil, errChanged
+	}
+	return src, nil
 }
 
 // NeedsSecrets reports whether any template has a placeholder. A tree that
@@ -127,12 +155,18 @@ func (t *Tree) NeedsSecrets() bool {
 	return false
 }
 
-// Rendered is a rendered template, ready to be written out.
+// Rendered is a rendered template, ready to be written out: Fill writes
+// it, straight into where it goes, so that the whole file is never held in
+// memory by the rendering itself.
 type Rendered struct {
 	Name string
 	Mode fs.FileMode
-	Data []byte
+	Size int // bytes Fill writes
+	r    *rendering
 }
+
+// Fill writes the rendered file into dst, which must be Size bytes long.
+func (f Rendered) Fill(dst []byte) { f.r.fill(dst) }
 
 // Result is the outcome of rendering a whole tree.
 type Result struct {
@@ -141,13 +175,27 @@ type Result struct {
 	Used         map[string]bool // paths referred to, as Path.String gives them
 }
 
-// Render renders every template of the tree. It reports the problems of all
-// files at once, as a Problems error, and then returns no file at all.
+// Render resolves every placeholder of every template and checks that each
+// .json or .toml template that was valid before is still valid after. It
+// reports the problems of all files at once, as a Problems error, and then
+// returns no file at all. It writes nothing anywhere but scratch memory for
+// that check: the files are written afterwards by [Rendered.Fill].
 func (t *Tree) Render(secrets *Secrets) (*Result, error) {
 	res := &Result{Used: map[string]bool{}}
 	var problems Problems
+	var sc scratch
+	defer sc.release()
 	for _, f := range t.Templates {
-		data, ps := f.Render(secrets, res.Used)
+		r, ps := f.resolve(secrets, res.Used)
+		if len(ps) == 0 && f.needsFormatCheck() {
+			buf := sc.get(r.size)
+			r.fill(buf)
+			if msg := f.checkFormat(buf); msg != "" {
+				ps = Problems{{File: f.Name, Msg: msg}}
+				r.wipe()
+			}
+			wipe(buf)
+		}
 		if len(ps) > 0 {
 			problems = append(problems, ps...)
 			continue
@@ -157,7 +205,7 @@ func (t *Tree) Render(secrets *Secrets) (*Result, error) {
 				res.Placeholders++
 			}
 		}
-		res.Files = append(res.Files, Rendered{Name: f.Name, Mode: f.Mode, Data: data})
+		res.Files = append(res.Files, Rendered{Name: f.Name, Mode: f.Mode, Size: r.size, r: r})
 	}
 	if len(problems) > 0 {
 		res.Wipe()
@@ -166,10 +214,10 @@ func (t *Tree) Render(secrets *Secrets) (*Result, error) {
 	return res, nil
 }
 
-// Wipe overwrites the rendered bytes held by r.
+// Wipe overwrites the values r holds. Fill must not be called after.
 func (r *Result) Wipe() {
 	for _, f := range r.Files {
-		clear(f.Data)
+		f.r.wipe()
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -42,6 +43,13 @@ func symlinkJoinLike(t *testing.T) (root string) {
 	link := filepath.Join(dir, "root-link")
 	must(t, os.Symlink(root, link))
 	return link
+}
+
+// filled returns what f.Fill writes.
+func filled(f Rendered) string {
+	b := make([]byte, f.Size)
+	f.Fill(b)
+	return string(b)
 }
 
 func must(t *testing.T, err error) {
@@ -83,7 +91,7 @@ func TestLoadAndRenderTree(t *testing.T) {
 	}
 	got := map[string]string{}
 	for _, f := range res.Files {
-		got[f.Name] = f.Mode.String() + " " + string(f.Data)
+		got[f.Name] = f.Mode.String() + " " + filled(f)
 	}
 	want := map[string]string{
 		"bin/hook.sh":          "-r-xr-xr-x #!/bin/sh\nTOKEN='it'\\''s'\n",
@@ -110,7 +118,7 @@ func TestTreeWithoutPlaceholdersNeedsNoSecrets(t *testing.T) {
 		t.Fatal("NeedsSecrets = true")
 	}
 	res, err := tree.Render(nil)
-	if err != nil || len(res.Files) != 1 || string(res.Files[0].Data) != "{{secrets.literal}}" {
+	if err != nil || len(res.Files) != 1 || filled(res.Files[0]) != "{{secrets.literal}}" {
 		t.Errorf("Render(nil) = %+v, %v", res, err)
 	}
 }
@@ -119,12 +127,16 @@ func TestTreeProblemsFromAllFiles(t *testing.T) {
 	dir := t.TempDir()
 	write(t, filepath.Join(dir, "a.json"), "{\n \"a\": \"{{secrets.nope}}\"}", 0o644)
 	write(t, filepath.Join(dir, "b/c.toml"), "x = \"{{secrets.k|bad}}\"\n", 0o644)
+	write(t, filepath.Join(dir, "d.json"), `{"d": "{{secrets.k|raw}}"}`, 0o644)
+	write(t, filepath.Join(dir, "e.toml"), "e = \"{{secrets.k|raw}}\"\n", 0o644)
 	tree, err := Load(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = tree.Render(mustSecrets(t, "k = \"sk-SECRET\"\n"))
-	want := "a.json:2:8: secrets.nope: not found\nb/c.toml:1:6: unknown filter \"bad\" (filters: json, toml, yaml, shell, base64, raw)"
+	_, err = tree.Render(mustSecrets(t, "k = 'sk-SECRET\" broken'\n"))
+	want := "a.json:2:8: secrets.nope: not found\nb/c.toml:1:6: unknown filter \"bad\" (filters: json, toml, yaml, shell, base64, raw)\n" +
+		"d.json: not valid JSON after rendering (a value was inserted without json escaping)\n" +
+		"e.toml: not valid TOML after rendering, at line 1 (a value was inserted without toml escaping)"
 	if err == nil || err.Error() != want {
 		t.Errorf("got %v\nwant %s", err, want)
 	}
@@ -145,5 +157,41 @@ func TestLoadErrors(t *testing.T) {
 	write(t, file, "x", 0o644)
 	if _, err := Load(file); err == nil || !strings.Contains(err.Error(), "is not a directory") {
 		t.Errorf("file root: %v", err)
+	}
+}
+
+// TestRenderHoldsNoCopy checks that loading and rendering a large template
+// allocate about its size once, for its source: the rendering is written
+// by Fill straight into its destination, and the check that a .json is
+// still JSON renders into scratch memory outside the heap. Allocation, not
+// time or RSS, is what a test can count exactly.
+func TestRenderHoldsNoCopy(t *testing.T) {
+	const size = 8 << 20
+	dir := t.TempDir()
+	item := `{"name": "server", "args": ["--flag", "value"]},` + "\n"
+	src := `{"key": "{{secrets.k}}", "items": [` + "\n" + strings.Repeat(item, size/len(item)) + "{}]}\n"
+	write(t, filepath.Join(dir, "big.json"), src, 0o644)
+	write(t, filepath.Join(dir, "big.txt"), src, 0o644)
+	secrets := mustSecrets(t, "k = \"sk-SECRET\"\n")
+	dst := make([]byte, len(src)+16)
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	tree, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := tree.Render(secrets)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range res.Files {
+		f.Fill(dst[:f.Size])
+	}
+	runtime.ReadMemStats(&after)
+	if n := after.TotalAlloc - before.TotalAlloc; n > uint64(2*len(src))+1<<20 {
+		t.Errorf("loading and rendering two templates of %d MiB allocated %.1f MiB, want about %d", len(src)>>20, float64(n)/(1<<20), 2*len(src)>>20)
+	}
+	if len(res.Files) != 2 || !strings.HasPrefix(string(dst), `{"key": "sk-SECRET", "items": [`) {
+		t.Errorf("rendered %d files, %.40q", len(res.Files), dst)
 	}
 }
