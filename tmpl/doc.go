@@ -33,7 +33,14 @@
 // renders nothing. A .json or .toml template that was valid before rendering
 // must still be valid after it. No message holds a secret value.
 //
-// # Memory
+// # Size and memory
+//
+// A template may be at most [MaxTemplateSize]. A larger file that Parse
+// would take for a template (it holds "{{", blanks and "secrets.", and no
+// NUL byte) is a problem, which says where its first placeholder starts:
+// linked as a plain file, it would give its placeholders unrendered. [Load]
+// finds out with a scan in 64 KiB reads and keeps nothing of it. Any other
+// larger file is a plain file.
 //
 // [Tree.Render] holds no rendered file whole: it resolves and escapes each
 // value, and [Rendered.Fill] then writes the file straight where it goes.

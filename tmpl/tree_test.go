@@ -160,6 +160,70 @@ func TestLoadErrors(t *testing.T) {
 	}
 }
 
+// TestLargeFiles checks files over MaxTemplateSize: one that would be a
+// template is a problem, reported with the others, that says where its
+// first placeholder starts; any other is a plain file. (FuzzScanLarge
+// compares the scan with Parse on small inputs.)
+func TestLargeFiles(t *testing.T) {
+	dir := t.TempDir()
+	// Lines of 64 bytes with foreign tags and braces, none a placeholder.
+	line := "x = \"{{ .Go }} {{ secret.x }} {{secrets}} { {{{ {{ {secrets.\""
+	line += strings.Repeat("-", 63-len(line)) + "\n"
+	filler := strings.Repeat(line, MaxTemplateSize/64)
+	write(t, filepath.Join(dir, "plain.txt"), filler+"x", 0o644)
+	write(t, filepath.Join(dir, "tail.json"), filler+"end \\{{ secrets.k }}\n", 0o644)
+	write(t, filepath.Join(dir, "nul.txt"), "{{secrets.k}}\n"+filler+"\x00", 0o644)
+	// At the cap, a file is a template as any other.
+	write(t, filepath.Join(dir, "cap.txt"), "{{secrets.k}}"+filler[len("{{secrets.k}}"):], 0o644)
+	write(t, filepath.Join(dir, "small.txt"), "{{secrets.nope}}", 0o644)
+
+	tree, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var plain []string
+	for _, p := range tree.Plain {
+		plain = append(plain, p.Name)
+	}
+	if want := []string{"nul.txt", "plain.txt"}; !reflect.DeepEqual(plain, want) {
+		t.Errorf("plain files %v, want %v", plain, want)
+	}
+	res, err := tree.Render(mustSecrets(t, "k = \"sk-SECRET\"\n"))
+	want := "small.txt:1:1: secrets.nope: not found\n" +
+		"tail.json: a placeholder at line 262145, column 6, in a file of 16.1 MiB: a template may be at most 16 MiB"
+	if res != nil || err == nil || err.Error() != want {
+		t.Errorf("Render: %v\nwant:\n%s", err, want)
+	}
+	if err != nil {
+		assertNoSecret(t, err.Error())
+	}
+	delete := func(name string) { must(t, os.Remove(filepath.Join(dir, name))) }
+	delete("tail.json")
+	delete("small.txt")
+	if tree, err = Load(dir); err != nil {
+		t.Fatal(err)
+	}
+	if res, err = tree.Render(mustSecrets(t, "k = \"sk-SECRET\"\n")); err != nil || len(res.Files) != 1 || res.Files[0].Size != MaxTemplateSize-4 {
+		t.Errorf("the file at the cap: %+v, %v", res, err)
+	}
+}
+
+// TestScanLargeReads checks a placeholder whose blanks cross the boundary
+// of two of the scan's reads.
+func TestScanLargeReads(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "f")
+	write(t, path, "a\n"+strings.Repeat("y", 65536-12)+"{{\t \t \t \t \t \t secrets.k }}\n", 0o644)
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	got, err := scanLarge(int(f.Fd()))
+	if want := (largeFile{size: 65536 + 17, placeholder: true, line: 2, col: 65536 - 11}); err != nil || *got != want {
+		t.Errorf("scanLarge = %+v, %v; want %+v", got, err, want)
+	}
+}
+
 // TestRenderHoldsNoCopy checks that loading and rendering a large template
 // allocate about its size once, for its source: the rendering is written
 // by Fill straight into its destination, and the check that a .json is
