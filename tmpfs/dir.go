@@ -216,7 +216,7 @@ func (d *Dir) writeFile(name string, size int, executable bool, fill func([]byte
 	if err := allocate(fd, size); err != nil {
 		return err
 	}
-	b, err := unix.Mmap(fd, 0, size, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED)
+	b, err := mmap(fd, size, unix.PROT_READ|unix.PROT_WRITE)
 	if err != nil {
 		return fmt.Errorf("mmap: %w", err)
 	}
@@ -224,7 +224,7 @@ func (d *Dir) writeFile(name string, size int, executable bool, fill func([]byte
 	m := mapping{b: b, id: idOf(&st)}
 	if keep {
 		if m.locked, err = lock(b); err != nil {
-			unix.Munmap(b)
+			munmap(b)
 			return err
 		}
 		d.maps = append(d.maps, m)
@@ -232,12 +232,12 @@ func (d *Dir) writeFile(name string, size int, executable bool, fill func([]byte
 	err = noFault(func() { fill(b) })
 	switch {
 	case !keep:
-		err = firstError(err, unix.Munmap(b))
+		err = firstError(err, munmap(b))
 	case executable && err == nil:
 		// The kernel refuses to run a file mapped for writing
 		// (ETXTBSY), so an executable keeps only a read-only mapping.
 		d.maps = d.maps[:len(d.maps)-1]
-		if err = unix.Munmap(b); err == nil {
+		if err = munmap(b); err == nil {
 			if m, err = mapReadOnly(parent, last, size); err == nil {
 				d.maps = append(d.maps, m)
 			}
@@ -274,7 +274,7 @@ func mapReadOnly(dir int, name string, size int) (mapping, error) {
 		return mapping{}, err
 	}
 	defer unix.Close(fd)
-	b, err := unix.Mmap(fd, 0, size, unix.PROT_READ, unix.MAP_SHARED)
+	b, err := mmap(fd, size, unix.PROT_READ)
 	if err != nil {
 		return mapping{}, fmt.Errorf("mmap: %w", err)
 	}

@@ -33,9 +33,7 @@ func (d *Dir) Wipe() error {
 	if d.name != "" {
 		errs = append(errs, d.removeTree(zeroed))
 	}
-	for _, m := range d.maps {
-		errs = append(errs, unix.Munmap(m.b)) // which unlocks too
-	}
+	errs = append(errs, unmapAll(d.maps)) // which unlocks them too
 	d.maps = nil
 	if d.lock != nil {
 		d.lock.Close()
