@@ -51,18 +51,22 @@
 // in a page that could swap when locking works. It then closes the file:
 // the mapping alone keeps it, so RLIMIT_NOFILE does not limit how many
 // files a run has. [Dir.Wipe] zeroes every written file through that
-// mapping (which reaches the file even after the child renamed or unlinked
-// it, and stops at the end of a file the child truncated) and unmaps it.
-// (An executable file keeps a read-only mapping instead, since the kernel
-// will not run a file open for writing; the walk zeroes it.) Only the first
-// 16384 files keep a mapping, a quarter of the kernel's default
-// vm.max_map_count; later ones are unmapped once written, and only the walk
-// reaches them. It then walks the whole directory: regular
-// files are overwritten with zeros, truncated and unlinked; a file with more
-// than one hard link is only unlinked, since it may be one of the user's own
-// files linked in by the child; everything else is unlinked or, for
-// directories, emptied and removed. It removes the run directory and
-// releases the lock last. [Sweep] and [Remove] use the same walk.
+// mapping, which reaches the file even after the child renamed or unlinked
+// it, and stops at the end of a file the child truncated. (An executable
+// file keeps a read-only mapping instead, since the kernel will not run a
+// file open for writing; the walk zeroes it.) Only the first 16384 files
+// keep a mapping, a quarter of the kernel's default vm.max_map_count;
+// later ones are unmapped once written, and only the walk reaches them.
+// Wipe then walks the whole directory: regular files are overwritten with
+// zeros, truncated and unlinked, but for a file already zeroed through its
+// mapping and no longer than that, which is only unlinked; a file with more
+// than one hard link is only unlinked, since it may be one of the user's
+// own files linked in by the child; everything else is unlinked or, for
+// directories, emptied and removed. The mappings stay until the walk is
+// done, so that no other file can take the identity of one of them; then
+// each run of them that lie side by side goes in one munmap. Wipe removes
+// the run directory and releases the lock last. [Sweep] and [Remove] use
+// the same walk.
 //
 // # Limits
 //
