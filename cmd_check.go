@@ -56,7 +56,7 @@ func lockedSize(res *tmpl.Result) int {
 	page := os.Getpagesize()
 	n := 0
 	for _, f := range res.Files {
-		n += (len(f.Data) + page - 1) / page * page
+		n += (f.Size + page - 1) / page * page
 	}
 	return n
 }

@@ -271,7 +271,8 @@ func materialize(dir *tmpfs.Dir, tree *tmpl.Tree, res *tmpl.Result) error {
 		}
 	}
 	for _, f := range res.Files {
-		if err := dir.WriteFile(f.Name, f.Data, f.Mode&0o111 != 0); err != nil {
+		// Rendered straight into the file's locked pages.
+		if err := dir.WriteFileFunc(f.Name, f.Size, f.Mode&0o111 != 0, f.Fill); err != nil {
 			return err
 		}
 	}

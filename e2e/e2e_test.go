@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -96,6 +97,24 @@ func TestScripts(t *testing.T) {
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"agestanza":     ageWithStanza,
 			"agepassphrase": ageWithPassphrase,
+			// grow FILE SIZE: FILE grows to SIZE bytes with lines
+			// of filler (no braces, no NUL) after its own content.
+			"grow": func(ts *testscript.TestScript, neg bool, args []string) {
+				if neg || len(args) != 2 {
+					ts.Fatalf("usage: grow FILE SIZE")
+				}
+				size, err := strconv.Atoi(args[1])
+				ts.Check(err)
+				f, err := os.OpenFile(ts.MkAbs(args[0]), os.O_RDWR|os.O_APPEND, 0)
+				ts.Check(err)
+				defer f.Close()
+				fi, err := f.Stat()
+				ts.Check(err)
+				line := strings.Repeat("filler ", 9) + "\n"
+				fill := strings.Repeat(line, (size-int(fi.Size()))/len(line)+1)
+				_, err = f.WriteString(fill[:size-int(fi.Size())])
+				ts.Check(err)
+			},
 			// rundirs N: $XDG_RUNTIME_DIR holds N run directories.
 			"rundirs": func(ts *testscript.TestScript, neg bool, args []string) {
 				entries, err := os.ReadDir(ts.Getenv("XDG_RUNTIME_DIR"))

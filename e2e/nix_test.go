@@ -240,6 +240,7 @@ type rigupProject struct {
 	t                   *testing.T
 	dir, key, plaintext string
 	secrets             string // the encrypted file
+	base                string // $XDG_RUNTIME_DIR of the runs
 	env                 []string
 }
 
@@ -270,6 +271,7 @@ func newRigupProject(t *testing.T, secrets, passphrase string) *rigupProject {
 		}
 		os.RemoveAll(base)
 	})
+	p.base = base
 	p.env = append(os.Environ(), "XDG_RUNTIME_DIR="+base, "RIGUP_SECRETS_FILE="+p.secrets,
 		"AGE_IDENTITY="+p.key, "PATH="+binDir+":"+os.Getenv("PATH"))
 	return p

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"io"
 	"os"
@@ -507,6 +508,44 @@ func TestRunClosedStderr(t *testing.T) {
 		t.Errorf("rigup-exec ended with %v, want exit 3", ws)
 	}
 	r.assertClean()
+}
+
+// 10,000 templates under a limit of 64 open descriptors, hard as well as
+// soft so that Go cannot raise it: a rendered file keeps a mapping but no
+// descriptor. The command sees every file rendered; one it moves out of
+// the directory (on the same filesystem) is zeroed at the end through its
+// mapping, and the directory is gone.
+func TestRunManyTemplates(t *testing.T) {
+	const secret = "sk-MANY-4242"
+	p := newRigupProject(t, "[a]\nk = \""+secret+"\"\n", "")
+	// In RAM: 10,000 files on a disk would take seconds to make.
+	tpl, err := os.MkdirTemp("/dev/shm", "e2e-templates-")
+	if err != nil {
+		t.Skipf("no /dev/shm: %v", err)
+	}
+	t.Cleanup(func() { os.RemoveAll(tpl) })
+	for d := range 100 {
+		dir := filepath.Join(tpl, fmt.Sprintf("d%02d", d))
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		for f := range 100 {
+			if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("f%02d.txt", f)), []byte("k={{secrets.a.k}}\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	moved := filepath.Join(p.base, "moved")
+	child := `cat "$XDG_CONFIG_HOME"/d*/f*.txt | grep -c "^k=$1\$"; mv "$XDG_CONFIG_HOME/d00/f00.txt" "$2"`
+	out := p.run(nil, "sh", "-c", `ulimit -n 64 && exec rigup-exec -t "$1" -- sh -c "$2" sh "$3" "$4"`,
+		"sh", tpl, child, secret, moved)
+	if out != "10000\n" {
+		t.Errorf("the command saw %q files rendered, want 10000", out)
+	}
+	b, err := os.ReadFile(moved)
+	if err != nil || len(b) != len("k=\n"+secret) || bytes.Count(b, []byte{0}) != len(b) {
+		t.Errorf("the moved file after the run: %q, %v; want %d zero bytes", b, err, len("k=\n"+secret))
+	}
 }
 
 // requireRoot skips a test that needs root for what, and needs programs.

@@ -39,14 +39,27 @@ type Dir struct {
 	wiped  bool
 }
 
-// mapping is the writable shared mapping of one written file, kept so that
-// Wipe can zero the file even after the child renamed or unlinked it.
+// mapping is the shared mapping of one written file, kept so that Wipe can
+// zero the file even after the child renamed or unlinked it, and so that
+// its pages stay locked. It holds the file without a descriptor: a mapping
+// keeps its file alive by itself.
 type mapping struct {
-	fd       int
 	b        []byte
+	id       fileID
 	locked   bool
 	readOnly bool // an executable's: wiped through the tree walk only
 }
+
+// maxMapped is how many written files keep their mapping; the files
+// written after that are unmapped at once, so they are neither locked nor
+// reachable by Wipe once renamed away or unlinked, and the tree walk alone
+// wipes them. Every mapping is an entry of the kernel's per-process table,
+// which vm.max_map_count caps (65530 by default), and the Go runtime must
+// still find room there: a failed mmap of its own is a crash that skips
+// the wipe. A quarter of the default leaves that room. Locking gives out
+// long before: RLIMIT_MEMLOCK locks at most one file per page (2048 files
+// under the default 8 MiB).
+var maxMapped = 16384
 
 var lowerBase32 = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
 
@@ -136,7 +149,7 @@ func (d *Dir) Mkdir(name string) error {
 	if err != nil {
 		return fmt.Errorf("mkdir %s: %w", name, err)
 	}
-	defer unix.Close(parent)
+	defer d.closeParent(parent)
 	if err := unix.Mkdirat(parent, last, 0o700); err != nil {
 		return fmt.Errorf("mkdir %s: %w", name, err)
 	}
@@ -152,20 +165,29 @@ func (d *Dir) Mkdir(name string) error {
 }
 
 // WriteFile creates the new file name (slash-separated, relative to Path)
-// with mode 0600, or 0700 if executable, and data as its content. The file's
-// pages are mlocked before data is copied in when RLIMIT_MEMLOCK allows it;
-// Locked tells whether it did. An existing name, or a symlink on the way,
-// is an error.
+// with mode 0600, or 0700 if executable, and data as its content. See
+// [Dir.WriteFileFunc].
 func (d *Dir) WriteFile(name string, data []byte, executable bool) error {
+	return d.WriteFileFunc(name, len(data), executable, func(b []byte) { copy(b, data) })
+}
+
+// WriteFileFunc creates the new file name (slash-separated, relative to
+// Path) with mode 0600, or 0700 if executable, size bytes long, and has
+// fill write its content straight into the file's pages, which are mlocked
+// first when RLIMIT_MEMLOCK allows it; Locked tells whether they were.
+// fill must write all of the slice it is given, and nothing else. An
+// existing name, or a symlink on the way, is an error. No descriptor is
+// kept open: the number of files is not bound by RLIMIT_NOFILE.
+func (d *Dir) WriteFileFunc(name string, size int, executable bool, fill func([]byte)) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if err := d.writeFile(name, data, executable); err != nil {
+	if err := d.writeFile(name, size, executable, fill); err != nil {
 		return fmt.Errorf("write %s: %w", name, err)
 	}
 	return nil
 }
 
-func (d *Dir) writeFile(name string, data []byte, executable bool) error {
+func (d *Dir) writeFile(name string, size int, executable bool, fill func([]byte)) error {
 	mode := uint32(0o600)
 	if executable {
 		mode = 0o700
@@ -174,61 +196,74 @@ func (d *Dir) writeFile(name string, data []byte, executable bool) error {
 	if err != nil {
 		return err
 	}
-	defer unix.Close(parent)
+	defer d.closeParent(parent)
 	fd, err := unix.Openat(parent, last, unix.O_RDWR|unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW|unix.O_CLOEXEC, mode)
 	if err != nil {
 		return err
 	}
-	kept := false
-	defer func() {
-		if !kept {
-			unix.Close(fd)
-		}
-	}()
+	// The mapping holds the file from here on: no descriptor is kept.
+	defer unix.Close(fd)
 	if err := unix.Fchmod(fd, mode); err != nil { // defeat the umask
 		return err
 	}
-	if len(data) == 0 {
+	if size == 0 {
 		return nil
 	}
-	if err := allocate(fd, len(data)); err != nil {
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
 		return err
 	}
-	b, err := unix.Mmap(fd, 0, len(data), unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED)
+	if err := allocate(fd, size); err != nil {
+		return err
+	}
+	b, err := mmap(fd, size, unix.PROT_READ|unix.PROT_WRITE)
 	if err != nil {
 		return fmt.Errorf("mmap: %w", err)
 	}
-	m := mapping{fd: fd, b: b}
-	switch err := unix.Mlock(b); err {
-	case nil:
-		m.locked = true
-	case unix.ENOMEM, unix.EPERM, unix.EAGAIN: // over RLIMIT_MEMLOCK: go on unlocked
-	default:
-		unix.Munmap(b)
-		return fmt.Errorf("mlock: %w", err)
-	}
-	kept = true
-	d.maps = append(d.maps, m)
-	if err := noFault(func() { copy(b, data) }); err != nil {
-		return err
-	}
-	if executable {
-		// The kernel refuses to run a file open for writing (ETXTBSY),
-		// so an executable keeps only a read-only, locked mapping.
-		d.maps = d.maps[:len(d.maps)-1]
-		if err := unmap(m, false); err != nil {
-			return err
-		}
-		if m, err = mapReadOnly(parent, last, len(data)); err != nil {
+	keep := len(d.maps) < maxMapped
+	m := mapping{b: b, id: idOf(&st)}
+	if keep {
+		if m.locked, err = lock(b); err != nil {
+			munmap(b)
 			return err
 		}
 		d.maps = append(d.maps, m)
 	}
-	d.total += len(data)
+	err = noFault(func() { fill(b) })
+	switch {
+	case !keep:
+		err = firstError(err, munmap(b))
+	case executable && err == nil:
+		// The kernel refuses to run a file mapped for writing
+		// (ETXTBSY), so an executable keeps only a read-only mapping.
+		d.maps = d.maps[:len(d.maps)-1]
+		if err = munmap(b); err == nil {
+			if m, err = mapReadOnly(parent, last, size); err == nil {
+				d.maps = append(d.maps, m)
+			}
+		}
+	}
+	if err != nil {
+		return err
+	}
+	d.total += size
 	if m.locked {
-		d.locked += len(data)
+		d.locked += size
 	}
 	return nil
+}
+
+// lock mlocks b, and reports false, nil when RLIMIT_MEMLOCK does not allow
+// it: the file is then written unlocked.
+func lock(b []byte) (bool, error) {
+	switch err := unix.Mlock(b); err {
+	case nil:
+		return true, nil
+	case unix.ENOMEM, unix.EPERM, unix.EAGAIN:
+		return false, nil
+	default:
+		return false, fmt.Errorf("mlock: %w", err)
+	}
 }
 
 // mapReadOnly maps the file name in dir read-only and locks it in memory
@@ -238,12 +273,12 @@ func mapReadOnly(dir int, name string, size int) (mapping, error) {
 	if err != nil {
 		return mapping{}, err
 	}
-	b, err := unix.Mmap(fd, 0, size, unix.PROT_READ, unix.MAP_SHARED)
+	defer unix.Close(fd)
+	b, err := mmap(fd, size, unix.PROT_READ)
 	if err != nil {
-		unix.Close(fd)
 		return mapping{}, fmt.Errorf("mmap: %w", err)
 	}
-	return mapping{fd: fd, b: b, locked: unix.Mlock(b) == nil, readOnly: true}, nil
+	return mapping{b: b, locked: unix.Mlock(b) == nil, readOnly: true}, nil
 }
 
 // Symlink makes name (slash-separated, relative to Path) a symlink to the
@@ -258,7 +293,7 @@ func (d *Dir) Symlink(target, name string) error {
 	if err != nil {
 		return fmt.Errorf("symlink %s: %w", name, err)
 	}
-	defer unix.Close(parent)
+	defer d.closeParent(parent)
 	if err := unix.Symlinkat(target, parent, last); err != nil {
 		return fmt.Errorf("symlink %s: %w", name, err)
 	}
@@ -284,7 +319,8 @@ func (d *Dir) LockFile() *os.File {
 
 // openParent checks name and opens the directory that holds its last
 // element, one element at a time from the run directory, following no
-// symlink. The caller closes the returned descriptor.
+// symlink. The caller gives the descriptor back with closeParent: for a
+// name at the top, it is the run directory's own.
 func (d *Dir) openParent(name string) (int, string, error) {
 	elems := strings.Split(name, "/")
 	for _, e := range elems {
@@ -295,20 +331,24 @@ func (d *Dir) openParent(name string) (int, string, error) {
 	if d.lock == nil {
 		return -1, "", errors.New("run directory already wiped")
 	}
-	fd, err := unix.Openat(int(d.lock.Fd()), ".", dirFlags, 0)
+	fd := int(d.lock.Fd())
 	for _, e := range elems[:len(elems)-1] {
+		next, err := unix.Openat(fd, e, dirFlags, 0)
+		d.closeParent(fd)
 		if err != nil {
-			break
+			return -1, "", err
 		}
-		var next int
-		next, err = unix.Openat(fd, e, dirFlags, 0)
-		unix.Close(fd)
 		fd = next
 	}
-	if err != nil {
-		return -1, "", err
-	}
 	return fd, elems[len(elems)-1], nil
+}
+
+// closeParent closes a descriptor from openParent, unless it is the run
+// directory's own.
+func (d *Dir) closeParent(fd int) {
+	if d.lock == nil || fd != int(d.lock.Fd()) {
+		unix.Close(fd)
+	}
 }
 
 // noFault runs f, which touches a file mapping, and turns a fault (SIGBUS

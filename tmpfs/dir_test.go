@@ -5,6 +5,7 @@ package tmpfs
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"os"
@@ -143,6 +144,68 @@ func TestMlock(t *testing.T) {
 	}
 	if got := vmLck(t); got < locked {
 		t.Errorf("kernel says %d bytes locked, Locked says %d", got, locked)
+	}
+}
+
+// TestNoDescriptorKept writes more files than a low RLIMIT_NOFILE would
+// allow descriptors for: each keeps a mapping, and no descriptor.
+func TestNoDescriptorKept(t *testing.T) {
+	d := newDir(t, Options{ShmDir: shmBase(t)})
+	before := openFDs(t)
+	for i := range 300 {
+		if err := d.WriteFile(fmt.Sprintf("f%03d", i), []byte("secret"), i%100 == 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if after := openFDs(t); after != before {
+		t.Errorf("%d descriptors open after writing 300 files, %d before", after, before)
+	}
+	if n := mappedFiles(t, d.Path); n != 300 {
+		t.Errorf("%d of the 300 files are mapped", n)
+	}
+}
+
+// TestMappingBudget writes more files than maxMapped: the files past it
+// keep no mapping, and every file is still wiped.
+func TestMappingBudget(t *testing.T) {
+	defer func(n int) { maxMapped = n }(maxMapped)
+	maxMapped = 4
+	shm := shmBase(t)
+	d := newDir(t, Options{ShmDir: shm})
+	secret := bytes.Repeat([]byte("s3cret!"), 1000)
+	for i := range 10 {
+		if err := d.WriteFile(fmt.Sprintf("f%d", i), secret, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := mappedFiles(t, d.Path); n != 4 {
+		t.Errorf("%d files mapped, want 4", n)
+	}
+	if locked, total := d.Locked(); total != 10*len(secret) || locked > 4*len(secret) {
+		t.Errorf("Locked() = %d, %d; want at most %d of %d", locked, total, 4*len(secret), 10*len(secret))
+	}
+	for i := range 10 {
+		if b, err := os.ReadFile(filepath.Join(d.Path, fmt.Sprintf("f%d", i))); err != nil || !bytes.Equal(b, secret) {
+			t.Errorf("f%d holds %d bytes, %v", i, len(b), err)
+		}
+	}
+	// A mapped file the child moved out of the directory is zeroed
+	// through its mapping; one renamed inside it by the walk.
+	moved := filepath.Join(shm, "moved")
+	if err := os.Rename(filepath.Join(d.Path, "f0"), moved); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(filepath.Join(d.Path, "f9"), filepath.Join(d.Path, "renamed")); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Wipe(); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := os.ReadFile(moved); err != nil || len(b) != len(secret) || !allZero(b) {
+		t.Errorf("the moved file after Wipe: %d bytes, %d of them zero, %v", len(b), bytes.Count(b, []byte{0}), err)
+	}
+	if exists(t, d.Path) {
+		t.Errorf("%s survived", d.Path)
 	}
 }
 

@@ -46,25 +46,37 @@
 //
 // # The wipe
 //
-// WriteFile sizes the file, maps it shared, mlocks the mapping and only then
-// copies the content in, so that the plaintext is never in a page that
-// could swap when locking works. [Dir.Wipe] zeroes every written file
-// through that mapping (which reaches the file even after the child renamed
-// or unlinked it) and unmaps it. (An executable file keeps a read-only
-// mapping instead, since the kernel will not run a file open for writing;
-// the walk zeroes it.) It then walks the whole directory: regular
-// files are overwritten with zeros, truncated and unlinked; a file with more
-// than one hard link is only unlinked, since it may be one of the user's own
-// files linked in by the child; everything else is unlinked or, for
-// directories, emptied and removed. It removes the run directory and
-// releases the lock last. [Sweep] and [Remove] use the same walk.
+// [Dir.WriteFileFunc] sizes the file, maps it shared, mlocks the mapping
+// and only then has the content written in, so that the plaintext is never
+// in a page that could swap when locking works. It then closes the file:
+// the mapping alone keeps it, so RLIMIT_NOFILE does not limit how many
+// files a run has. [Dir.Wipe] zeroes every written file through that
+// mapping, which reaches the file even after the child renamed or unlinked
+// it, and stops at the end of a file the child truncated. (An executable
+// file keeps a read-only mapping instead, since the kernel will not run a
+// file open for writing; the walk zeroes it.) Only the first 16384 files
+// keep a mapping, a quarter of the kernel's default vm.max_map_count;
+// later ones are unmapped once written, and only the walk reaches them.
+// Wipe then walks the whole directory: regular files are overwritten with
+// zeros, truncated and unlinked, but for a file already zeroed through its
+// mapping and no longer than that, which is only unlinked; a file with more
+// than one hard link is only unlinked, since it may be one of the user's
+// own files linked in by the child; everything else is unlinked or, for
+// directories, emptied and removed. The mappings stay until the walk is
+// done, so that no other file can take the identity of one of them; then
+// each run of them that lie side by side goes in one munmap. Wipe removes
+// the run directory and releases the lock last. [Sweep] and [Remove] use
+// the same walk.
 //
 // # Limits
 //
 // The wipe is best effort:
 //   - tmpfs can swap. Written files are safe only once mlocked; a file that
-//     does not fit under RLIMIT_MEMLOCK (8 MiB by default) stays unlocked
-//     and [Dir.Locked] reports it. Files the child creates are never locked.
+//     does not fit under RLIMIT_MEMLOCK (8 MiB by default), or comes after
+//     the first 16384, stays unlocked and [Dir.Locked] reports it. Files the
+//     child creates are never locked.
+//   - A file past the first 16384 that the child renamed out of the
+//     directory, or unlinked, is not zeroed.
 //   - Zeroing clears the page-cache copy only: not pages already swapped out,
 //     pages the kernel moved, freed pages (unless the kernel runs with
 //     init_on_free=1), nor copies in the child's memory or elsewhere.

@@ -170,3 +170,23 @@ func vmLck(t *testing.T) int {
 func allZero(b []byte) bool {
 	return bytes.Count(b, []byte{0}) == len(b)
 }
+
+// openFDs counts this process's open descriptors.
+func openFDs(t *testing.T) int {
+	t.Helper()
+	entries, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(entries)
+}
+
+// mappedFiles counts the mappings of this process of files under dir.
+func mappedFiles(t *testing.T, dir string) int {
+	t.Helper()
+	b, err := os.ReadFile("/proc/self/maps")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Count(string(b), " "+dir+"/")
+}

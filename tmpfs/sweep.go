@@ -68,7 +68,7 @@ func sweepOne(base int, name string) (bool, error) {
 	} else if err != nil {
 		return false, err
 	}
-	if err := removeDir(base, name, fd, idOf(&st)); err != nil {
+	if err := removeDir(base, name, fd, idOf(&st), nil); err != nil {
 		return false, err
 	}
 	return true, nil
@@ -96,7 +96,7 @@ func Remove(path string) error {
 		return ignoreGone(fmt.Errorf("remove %s: %w", path, err))
 	}
 	defer unix.Close(fd)
-	if err := removeDir(parent, name, fd, idOf(&st)); err != nil {
+	if err := removeDir(parent, name, fd, idOf(&st), nil); err != nil {
 		return fmt.Errorf("remove %s: %w", path, err)
 	}
 	return nil

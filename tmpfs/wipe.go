@@ -21,13 +21,20 @@ func (d *Dir) Wipe() error {
 	}
 	d.wiped = true
 	var errs []error
+	// The files zeroed whole through their mappings, with the length
+	// zeroed: the walk need not write them again. They stay mapped until
+	// after the walk, so that no other file can take their identity.
+	zeroed := make(map[fileID]int64, len(d.maps))
 	for _, m := range d.maps {
-		errs = append(errs, unmap(m, !m.readOnly))
+		if !m.readOnly && zeroMapping(m.b) {
+			zeroed[m.id] = int64(len(m.b))
+		}
 	}
-	d.maps = nil
 	if d.name != "" {
-		errs = append(errs, d.removeTree())
+		errs = append(errs, d.removeTree(zeroed))
 	}
+	errs = append(errs, unmapAll(d.maps)) // which unlocks them too
+	d.maps = nil
 	if d.lock != nil {
 		d.lock.Close()
 		d.lock = nil
@@ -43,10 +50,10 @@ func (d *Dir) Wipe() error {
 }
 
 // removeTree wipes and removes the run directory, found again by name if
-// its lock descriptor was already closed.
-func (d *Dir) removeTree() error {
+// its lock descriptor was already closed. zeroed is as for wipeTree.
+func (d *Dir) removeTree(zeroed map[fileID]int64) error {
 	if d.lock != nil {
-		return removeDir(d.base, d.name, int(d.lock.Fd()), d.id)
+		return removeDir(d.base, d.name, int(d.lock.Fd()), d.id, zeroed)
 	}
 	fd, st, err := openDir(d.base, d.name)
 	if err != nil {
@@ -56,35 +63,32 @@ func (d *Dir) removeTree() error {
 	if idOf(&st) != d.id {
 		return nil // the name is someone else's now
 	}
-	return removeDir(d.base, d.name, fd, d.id)
+	return removeDir(d.base, d.name, fd, d.id, zeroed)
 }
 
-// unmap zeroes a written file through its mapping if zero is set, which
-// reaches the file's pages even after the child renamed or unlinked it, then
-// unmaps it.
-func unmap(m mapping, zero bool) error {
-	// Pages past the end of a file the child truncated would fault.
-	n := len(m.b)
-	var st unix.Stat_t
-	if unix.Fstat(m.fd, &st) == nil && st.Size < int64(n) {
-		n = int(st.Size)
+// zeroMapping zeroes a written file through its mapping at b, which
+// reaches the file's pages even after the child renamed or unlinked it, and
+// reports whether all of b was zeroed. If the child truncated the file, the
+// pages past its new end fault (SIGBUS): then it zeroes page by page and
+// stops at the first page that faults, since every page after it lies past
+// the end too. No descriptor is needed to learn the file's size.
+func zeroMapping(b []byte) bool {
+	if noFault(func() { clear(b) }) == nil {
+		return true
 	}
-	var err error
-	if zero {
-		err = noFault(func() { clear(m.b[:n]) })
+	page := os.Getpagesize()
+	for off := 0; off < len(b); off += page {
+		if noFault(func() { clear(b[off:min(off+page, len(b))]) }) != nil {
+			return false
+		}
 	}
-	if m.locked {
-		err = firstError(err, unix.Munlock(m.b))
-	}
-	err = firstError(err, unix.Munmap(m.b))
-	unix.Close(m.fd)
-	return err
+	return true
 }
 
 // removeDir empties the directory open at fd, then removes it from parent
-// if name there is still that directory.
-func removeDir(parent int, name string, fd int, id fileID) error {
-	err := wipeTree(fd)
+// if name there is still that directory. zeroed is as for wipeTree.
+func removeDir(parent int, name string, fd int, id fileID, zeroed map[fileID]int64) error {
+	err := wipeTree(fd, zeroed)
 	var st unix.Stat_t
 	if e := unix.Fstatat(parent, name, &st, unix.AT_SYMLINK_NOFOLLOW); e != nil || idOf(&st) != id {
 		return firstError(err, ignoreGone(e))
@@ -94,10 +98,12 @@ func removeDir(parent int, name string, fd int, id fileID) error {
 
 // wipeTree empties the directory open at fd. Regular files are overwritten
 // with zeros, truncated and unlinked, except files with other hard links,
-// which are only unlinked: they may be the user's own files. Other entries
-// are unlinked, subdirectories emptied and removed. It follows no symlink,
+// which are only unlinked: they may be the user's own files, and files
+// already zeroed: zeroed maps their identity to the length that was, and
+// only a file no longer than that is taken as done. Other entries are
+// unlinked, subdirectories emptied and removed. It follows no symlink,
 // enters no mount point, and goes on past errors.
-func wipeTree(fd int) error {
+func wipeTree(fd int, zeroed map[fileID]int64) error {
 	var st unix.Stat_t
 	if err := unix.Fstat(fd, &st); err != nil || st.Nlink == 0 {
 		return err // a removed directory was empty
@@ -107,14 +113,14 @@ func wipeTree(fd int) error {
 	names, err := readNames(fd)
 	errs = append(errs, err)
 	for _, name := range names {
-		if err := wipeEntry(fd, uint64(st.Dev), name); err != nil {
+		if err := wipeEntry(fd, uint64(st.Dev), name, zeroed); err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", name, err))
 		}
 	}
 	return firstError(errs...)
 }
 
-func wipeEntry(parent int, dev uint64, name string) error {
+func wipeEntry(parent int, dev uint64, name string, zeroed map[fileID]int64) error {
 	var st unix.Stat_t
 	if err := unix.Fstatat(parent, name, &st, unix.AT_SYMLINK_NOFOLLOW); err != nil {
 		return ignoreGone(err)
@@ -129,10 +135,10 @@ func wipeEntry(parent int, dev uint64, name string) error {
 			return ignoreGone(err)
 		}
 		defer unix.Close(fd)
-		return removeDir(parent, name, fd, idOf(&now))
+		return removeDir(parent, name, fd, idOf(&now), zeroed)
 	case unix.S_IFREG:
 		var err error
-		if st.Nlink == 1 {
+		if n, ok := zeroed[idOf(&st)]; st.Nlink == 1 && (!ok || st.Size > n) {
 			err = zeroFile(parent, name)
 		}
 		return firstError(err, ignoreGone(unix.Unlinkat(parent, name, 0)))

@@ -4,6 +4,7 @@ package tmpfs
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -98,6 +99,85 @@ func TestWipe(t *testing.T) {
 	}
 	if err := d.Wipe(); err != nil {
 		t.Errorf("second Wipe: %v", err)
+	}
+}
+
+// TestWalkSkipsZeroed checks that the walk leaves alone a file Wipe
+// already zeroed through its mapping, and only if the file is no longer
+// than what was zeroed: a file the child made longer is written again.
+func TestWalkSkipsZeroed(t *testing.T) {
+	dir := shmBase(t)
+	fd, err := unix.Open(dir, dirFlags, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(fd)
+	zeroed := map[fileID]int64{}
+	held := map[string]*os.File{}
+	for name, n := range map[string]int64{"same": 6, "grown": 3} {
+		writeFile(t, filepath.Join(dir, name), []byte("secret"), 0o600)
+		f, err := os.Open(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		var st unix.Stat_t
+		if err := unix.Fstat(int(f.Fd()), &st); err != nil {
+			t.Fatal(err)
+		}
+		zeroed[idOf(&st)] = n
+		held[name] = f
+	}
+	if err := wipeTree(fd, zeroed); err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]string{"same": "secret", "grown": ""} {
+		if b, _ := io.ReadAll(held[name]); string(b) != want {
+			t.Errorf("%s after the walk: %q, want %q", name, b, want)
+		}
+		if exists(t, filepath.Join(dir, name)) {
+			t.Errorf("%s not removed", name)
+		}
+	}
+}
+
+// TestUnmapAll checks that Wipe, which unmaps side-by-side mappings in one
+// call, unmaps all of its own and nothing else: the test maps a file of its
+// own while the files are written, which the kernel places among them.
+func TestUnmapAll(t *testing.T) {
+	shm := shmBase(t)
+	d := newDir(t, Options{ShmDir: shm})
+	mine := filepath.Join(shm, "mine")
+	writeFile(t, mine, []byte("keep me"), 0o600)
+	var kept []byte
+	for i := range 20 {
+		if i == 10 {
+			f, err := os.Open(mine)
+			if err != nil {
+				t.Fatal(err)
+			}
+			kept, err = unix.Mmap(int(f.Fd()), 0, 7, unix.PROT_READ, unix.MAP_SHARED)
+			f.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer unix.Munmap(kept)
+		}
+		if err := d.WriteFile(fmt.Sprintf("f%02d", i), bytes.Repeat([]byte("s"), 100*i+1), i%7 == 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := mappedFiles(t, d.Path); n != 20 {
+		t.Fatalf("%d files mapped, want 20", n)
+	}
+	if err := d.Wipe(); err != nil {
+		t.Fatal(err)
+	}
+	if n := mappedFiles(t, d.Path); n != 0 {
+		t.Errorf("%d files still mapped after Wipe", n)
+	}
+	if string(kept) != "keep me" {
+		t.Errorf("a mapping not the Dir's holds %q after Wipe", kept)
 	}
 }
 

@@ -33,6 +33,22 @@
 // renders nothing. A .json or .toml template that was valid before rendering
 // must still be valid after it. No message holds a secret value.
 //
+// # Size and memory
+//
+// A template may be at most [MaxTemplateSize]. A larger file that Parse
+// would take for a template (it holds "{{", blanks and "secrets.", and no
+// NUL byte) is a problem, which says where its first placeholder starts:
+// linked as a plain file, it would give its placeholders unrendered. [Load]
+// finds out with a scan in 64 KiB reads and keeps nothing of it. Any other
+// larger file is a plain file.
+//
+// [Tree.Render] holds no rendered file whole: it resolves and escapes each
+// value, and [Rendered.Fill] then writes the file straight where it goes.
+// To check a .json or .toml template, Render writes it into scratch memory
+// outside the heap, locked when it can be, zeroed after the check and
+// unmapped at the end. The TOML check decodes the file whole with the TOML
+// library, which takes many times its size.
+//
 // The scanner is written here rather than taken from a template library
 // because it must leave foreign tags alone (a library that pairs each {{ with
 // the next }} would swallow a placeholder that follows an unclosed foreign

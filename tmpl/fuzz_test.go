@@ -2,6 +2,7 @@ package tmpl
 
 import (
 	"errors"
+	"os"
 	"strings"
 	"testing"
 )
@@ -88,6 +89,57 @@ func FuzzLookup(f *testing.F) {
 			if err != nil && !errors.As(err, &le) {
 				t.Fatalf("Lookup(%s) gave %T", p, err)
 			}
+		}
+	})
+}
+
+// FuzzScanLarge checks the scan of files over MaxTemplateSize against Parse
+// and Load's rule: it finds a placeholder exactly when Parse would make the
+// file a template and the file has no NUL byte, and places the first one
+// where Parse places its first span or problem.
+func FuzzScanLarge(f *testing.F) {
+	for _, seed := range []string{
+		"{{secrets.a}}", "x\n  {{ secrets.a", `\{{secrets.a}}`, "{{{secrets.a}}", "{{{{secrets.", "a {{ {{\tsecrets.k}}",
+		"{{ {secrets.a}}", "{{ .Go }} {{secret.x}} {{secrets}}", "{\n{secrets.a}}", "{{secrets.a}}\x00", "{{\nsecrets.a}}",
+		"é{{secrets.a}}", "{{  secretss.", "{{secrets", "{{ sec{{secrets.x",
+	} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, src string) {
+		if len(src) > 4096 {
+			return
+		}
+		r, w, err := os.Pipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		w.WriteString(src)
+		w.Close()
+		got, err := scanLarge(int(r.Fd()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		tp := Parse("f.txt", []byte(src))
+		want := largeFile{size: int64(len(src)), placeholder: tp.IsTemplate() && strings.IndexByte(src, 0) < 0}
+		if want.placeholder {
+			want.line, want.col = 1<<30, 0
+			for _, sp := range tp.spans {
+				line, col := sp.line, sp.col
+				if sp.path == nil {
+					col++ // an escape's span starts at its backslash
+				}
+				want.line, want.col = line, col
+				break
+			}
+			if len(tp.problems) > 0 {
+				if p := tp.problems[0]; p.Line < want.line || p.Line == want.line && p.Col < want.col {
+					want.line, want.col = p.Line, p.Col
+				}
+			}
+		}
+		if *got != want {
+			t.Fatalf("scanLarge(%q) = %+v, want %+v", src, *got, want)
 		}
 	})
 }

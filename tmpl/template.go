@@ -53,7 +53,18 @@ type Template struct {
 	src      []byte
 	spans    []span
 	problems Problems
+	format   formatState // whether src is valid JSON or TOML, once known
 }
+
+// formatState caches whether a .json or .toml template was valid before
+// rendering: only then must it be valid after.
+type formatState uint8
+
+const (
+	formatUnknown formatState = iota
+	formatValid
+	formatInvalid
+)
 
 const (
 	openTag   = "{{"
@@ -202,13 +213,36 @@ func (t *Template) IsTemplate() bool {
 // collects the paths the template refers to. secrets may be nil when the
 // template needs none.
 func (t *Template) Render(secrets *Secrets, used map[string]bool) ([]byte, Problems) {
+	r, problems := t.resolve(secrets, used)
+	if len(problems) > 0 {
+		return nil, problems
+	}
+	out := make([]byte, r.size)
+	r.fill(out)
+	r.wipe()
+	if msg := t.checkFormat(out); msg != "" {
+		wipe(out)
+		return nil, Problems{{File: t.Name, Msg: msg}}
+	}
+	return out, nil
+}
+
+// A rendering is a template with every placeholder resolved: the escaped
+// value of each span, and the size of the result. fill writes the result;
+// nothing else holds it whole.
+type rendering struct {
+	t      *Template
+	values [][]byte // one per span; nil for an escape, which drops its backslash
+	size   int
+}
+
+// resolve looks up and escapes the value of every placeholder, and reports
+// every problem of the template, syntax ones included, in order of position.
+func (t *Template) resolve(secrets *Secrets, used map[string]bool) (*rendering, Problems) {
 	problems := append(Problems(nil), t.problems...)
-	var out bytes.Buffer
-	out.Grow(len(t.src) + 64*len(t.spans))
-	last := 0
-	for _, s := range t.spans {
-		out.Write(t.src[last:s.start])
-		last = s.end
+	r := &rendering{t: t, values: make([][]byte, len(t.spans)), size: len(t.src)}
+	for i, s := range t.spans {
+		r.size -= s.end - s.start
 		if s.path == nil {
 			continue
 		}
@@ -230,23 +264,37 @@ func (t *Template) Render(secrets *Secrets, used map[string]bool) ([]byte, Probl
 			problems = append(problems, Problem{File: t.Name, Line: s.line, Col: s.col, Msg: err.Error()})
 			continue
 		}
-		out.WriteString(value)
+		r.values[i] = []byte(value)
+		r.size += len(value)
 	}
-	out.Write(t.src[last:])
 	if len(problems) > 0 {
+		r.wipe()
 		sort.SliceStable(problems, func(i, j int) bool {
 			a, b := problems[i], problems[j]
 			return a.Line < b.Line || a.Line == b.Line && a.Col < b.Col
 		})
-		wipe(out.Bytes())
 		return nil, problems
 	}
-	rendered := out.Bytes()
-	if msg := checkFormat(t.Name, t.src, rendered); msg != "" {
-		wipe(rendered)
-		return nil, Problems{{File: t.Name, Msg: msg}}
+	return r, nil
+}
+
+// fill writes the rendered template into dst, which is r.size bytes long:
+// the source between the spans, and the value of each.
+func (r *rendering) fill(dst []byte) {
+	n, last := 0, 0
+	for i, s := range r.t.spans {
+		n += copy(dst[n:], r.t.src[last:s.start])
+		n += copy(dst[n:], r.values[i])
+		last = s.end
 	}
-	return rendered, nil
+	copy(dst[n:], r.t.src[last:])
+}
+
+// wipe overwrites the values r holds.
+func (r *rendering) wipe() {
+	for _, v := range r.values {
+		wipe(v)
+	}
 }
 
 func lookup(secrets *Secrets, p Path) (string, error) {
@@ -256,20 +304,44 @@ func lookup(secrets *Secrets, p Path) (string, error) {
 	return secrets.Lookup(p)
 }
 
+// needsFormatCheck reports whether the template is a .json or .toml file
+// that was valid before rendering, and so must be after.
+func (t *Template) needsFormatCheck() bool {
+	if t.format == formatUnknown {
+		t.format = formatInvalid
+		if isFormatted(t.Name) && formatProblem(t.Name, t.src) == "" {
+			t.format = formatValid
+		}
+	}
+	return t.format == formatValid
+}
+
 // checkFormat makes sure rendering did not break a file that was valid JSON
-// or TOML before. The message names the format, never the content.
-func checkFormat(name string, before, after []byte) string {
+// or TOML before: it returns a message if after is not. The message names
+// the format, never the content.
+func (t *Template) checkFormat(after []byte) string {
+	if !t.needsFormatCheck() {
+		return ""
+	}
+	return formatProblem(t.Name, after)
+}
+
+func isFormatted(name string) bool {
+	ext := strings.ToLower(path.Ext(name))
+	return ext == ".json" || ext == ".toml"
+}
+
+// formatProblem returns a message if data is not valid as the format its
+// name's extension says, JSON or TOML; other files are always valid.
+func formatProblem(name string, data []byte) string {
 	switch strings.ToLower(path.Ext(name)) {
 	case ".json":
-		if json.Valid(before) && !json.Valid(after) {
+		if !json.Valid(data) {
 			return "not valid JSON after rendering (a value was inserted without json escaping)"
 		}
 	case ".toml":
-		var v map[string]any
-		if _, err := toml.Decode(string(before), &v); err != nil {
-			return ""
-		}
-		if _, err := toml.Decode(string(after), &v); err != nil {
+		var v struct{}
+		if _, err := toml.NewDecoder(bytes.NewReader(data)).Decode(&v); err != nil {
 			var pe toml.ParseError
 			line := 0
 			if errors.As(err, &pe) {

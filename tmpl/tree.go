@@ -4,14 +4,17 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
+	"syscall"
 )
 
-// MaxTemplateSize is the largest file that is read to look for placeholders;
-// a larger file is a plain file, linked unchanged.
+// MaxTemplateSize is the largest template. A larger file that would be a
+// template (it holds "{{" and "secrets." with only blanks between, and no
+// NUL byte) is a problem that Render reports; any other larger file is a
+// plain file, linked unchanged.
 const MaxTemplateSize = 16 << 20
 
 // Tree is a scanned template root.
@@ -93,20 +96,17 @@ func (t *Tree) walk(rel, dir string, ancestors []fs.FileInfo) error {
 }
 
 func (t *Tree) addFile(name, full string, info fs.FileInfo) error {
-	if info.Size() > MaxTemplateSize {
-		t.Plain = append(t.Plain, PlainFile{Name: name, Source: full})
-		return nil
-	}
-	f, err := os.Open(full)
+	src, large, err := readTemplate(full, info.Size())
 	if err != nil {
-		return fmt.Errorf("template root: %w", err)
+		return fmt.Errorf("template root: %s: %w", name, err)
 	}
-	defer f.Close()
-	src, err := io.ReadAll(io.LimitReader(f, MaxTemplateSize))
-	if err != nil {
-		return fmt.Errorf("template root: %w", err)
-	}
-	if bytes.IndexByte(src, 0) < 0 {
+	switch {
+	case large != nil:
+		if large.placeholder {
+			t.Templates = append(t.Templates, &File{Template: tooLarge(name, large), Mode: info.Mode().Perm()})
+			return nil
+		}
+	case bytes.IndexByte(src, 0) < 0:
 		if tp := Parse(name, src); tp.IsTemplate() {
 			t.Templates = append(t.Templates, &File{Template: tp, Mode: info.Mode().Perm()})
 			return nil
@@ -114,6 +114,144 @@ func (t *Tree) addFile(name, full string, info fs.FileInfo) error {
 	}
 	t.Plain = append(t.Plain, PlainFile{Name: name, Source: full})
 	return nil
+}
+
+// errChanged is returned for a file whose size changed while it was read.
+var errChanged = errors.New("changed while it was read")
+
+// readTemplate reads the file at path, of size bytes as stat said, into a
+// buffer of exactly that size: one open, two reads (the second to see the
+// end) and a close, so that a root of many templates costs few system
+// calls, and a large one no copies. A file over MaxTemplateSize is scanned
+// instead, in bounded memory, and not kept.
+func readTemplate(path string, size int64) ([]byte, *largeFile, error) {
+	fd, err := syscall.Open(path, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer syscall.Close(fd)
+	if size > MaxTemplateSize {
+		large, err := scanLarge(fd)
+		return nil, large, err
+	}
+	src := make([]byte, size)
+	for n := 0; n < len(src); {
+		m, err := syscall.Read(fd, src[n:])
+		if err != nil {
+			return nil, nil, err
+		}
+		if m == 0 {
+			return nil, nil, errChanged
+		}
+		n += m
+	}
+	var more [1]byte
+	if m, err := syscall.Read(fd, more[:]); err != nil {
+		return nil, nil, err
+	} else if m > 0 {
+		return nil, nil, errChanged
+	}
+	return src, nil, nil
+}
+
+// largeFile is what scanLarge found in a file over MaxTemplateSize.
+type largeFile struct {
+	size        int64
+	placeholder bool // it holds the start of a placeholder, and no NUL byte
+	line, col   int  // where the first placeholder starts
+}
+
+// scanLarge reads the file open at fd to its end, 64 KiB at a time, and
+// tells whether it would be a template if it were small enough: whether it
+// holds "{{", blanks, "secrets." (what Parse takes for a placeholder or an
+// escaped one) and no NUL byte.
+func scanLarge(fd int) (*largeFile, error) {
+	var (
+		f         largeFile
+		buf       = make([]byte, 64<<10)
+		state     int // bytes of "{{" and then of "secrets." matched; blanks between keep it at 2
+		line      = 1
+		lineStart int64 // offset of the current line, while no placeholder is found
+		tagStart  int64 // offset of the "{{" being matched
+	)
+	for off := int64(0); ; {
+		n, err := syscall.Read(fd, buf)
+		if err != nil {
+			return nil, err
+		}
+		if n == 0 {
+			f.size = off
+			return &f, nil
+		}
+		chunk := buf[:n]
+		if bytes.IndexByte(chunk, 0) >= 0 {
+			f.placeholder = false
+			f.size = off + int64(n)
+			return &f, nil // never a template, whatever its size
+		}
+		if f.placeholder {
+			off += int64(n)
+			continue // only a NUL byte could change the verdict
+		}
+		for i := 0; i < n; i++ {
+			c := chunk[i]
+			switch {
+			case state == 0:
+				// Skip to the next brace, counting lines on the way.
+				j := bytes.IndexByte(chunk[i:], '{')
+				if j < 0 {
+					j = n - i
+				}
+				if k := bytes.LastIndexByte(chunk[i:i+j], '\n'); k >= 0 {
+					line += bytes.Count(chunk[i:i+j], []byte{'\n'})
+					lineStart = off + int64(i+k+1)
+				}
+				i += j
+				if i < n {
+					state, tagStart = 1, off+int64(i)
+				}
+			case state == 1:
+				state = 0
+				if c == '{' {
+					state = 2
+				} else if c == '\n' {
+					line, lineStart = line+1, off+int64(i+1)
+				}
+			case state == 2 && (c == ' ' || c == '\t'):
+			case state == 2 && c == '{':
+				if off+int64(i) == tagStart+2 {
+					tagStart++ // "{{{": the last two braces open the tag
+				} else {
+					state, tagStart = 1, off+int64(i) // "{{ {"
+				}
+			case c == namespace[state-2]:
+				state++
+				if state == 2+len(namespace) {
+					f.placeholder = true
+					f.line, f.col = line, int(tagStart-lineStart)+1
+					i = n // on to the NUL check of the rest
+				}
+			default:
+				state = 0
+				switch c {
+				case '{':
+					state, tagStart = 1, off+int64(i)
+				case '\n':
+					line, lineStart = line+1, off+int64(i+1)
+				}
+			}
+		}
+		off += int64(n)
+	}
+}
+
+// tooLarge is the template of a file over MaxTemplateSize that holds a
+// placeholder: nothing to render, one problem to report.
+func tooLarge(name string, f *largeFile) *Template {
+	t := &Template{Name: name}
+	t.problem(0, 0, fmt.Sprintf("a placeholder at line %d, column %d, in a file of %.1f MiB: a template may be at most %d MiB",
+		f.line, f.col, math.Ceil(float64(f.size)*10/(1<<20))/10, MaxTemplateSize>>20))
+	return t
 }
 
 // NeedsSecrets reports whether any template has a placeholder. A tree that
@@ -127,12 +265,18 @@ func (t *Tree) NeedsSecrets() bool {
 	return false
 }
 
-// Rendered is a rendered template, ready to be written out.
+// Rendered is a rendered template, ready to be written out: Fill writes
+// it, straight into where it goes, so that the whole file is never held in
+// memory by the rendering itself.
 type Rendered struct {
 	Name string
 	Mode fs.FileMode
-	Data []byte
+	Size int // bytes Fill writes
+	r    *rendering
 }
+
+// Fill writes the rendered file into dst, which must be Size bytes long.
+func (f Rendered) Fill(dst []byte) { f.r.fill(dst) }
 
 // Result is the outcome of rendering a whole tree.
 type Result struct {
@@ -141,13 +285,27 @@ type Result struct {
 	Used         map[string]bool // paths referred to, as Path.String gives them
 }
 
-// Render renders every template of the tree. It reports the problems of all
-// files at once, as a Problems error, and then returns no file at all.
+// Render resolves every placeholder of every template and checks that each
+// .json or .toml template that was valid before is still valid after. It
+// reports the problems of all files at once, as a Problems error, and then
+// returns no file at all. It writes nothing anywhere but scratch memory for
+// that check: the files are written afterwards by [Rendered.Fill].
 func (t *Tree) Render(secrets *Secrets) (*Result, error) {
 	res := &Result{Used: map[string]bool{}}
 	var problems Problems
+	var sc scratch
+	defer sc.release()
 	for _, f := range t.Templates {
-		data, ps := f.Render(secrets, res.Used)
+		r, ps := f.resolve(secrets, res.Used)
+		if len(ps) == 0 && f.needsFormatCheck() {
+			buf := sc.get(r.size)
+			r.fill(buf)
+			if msg := f.checkFormat(buf); msg != "" {
+				ps = Problems{{File: f.Name, Msg: msg}}
+				r.wipe()
+			}
+			wipe(buf)
+		}
 		if len(ps) > 0 {
 			problems = append(problems, ps...)
 			continue
@@ -157,7 +315,7 @@ func (t *Tree) Render(secrets *Secrets) (*Result, error) {
 				res.Placeholders++
 			}
 		}
-		res.Files = append(res.Files, Rendered{Name: f.Name, Mode: f.Mode, Data: data})
+		res.Files = append(res.Files, Rendered{Name: f.Name, Mode: f.Mode, Size: r.size, r: r})
 	}
 	if len(problems) > 0 {
 		res.Wipe()
@@ -166,10 +324,10 @@ func (t *Tree) Render(secrets *Secrets) (*Result, error) {
 	return res, nil
 }
 
-// Wipe overwrites the rendered bytes held by r.
+// Wipe overwrites the values r holds. Fill must not be called after.
 func (r *Result) Wipe() {
 	for _, f := range r.Files {
-		clear(f.Data)
+		f.r.wipe()
 	}
 }
 
