@@ -100,14 +100,7 @@ func encrypt(t *testing.T, keys ...any) []byte {
 		}
 		rs = append(rs, r)
 	}
-	var buf bytes.Buffer
-	w, err := age.Encrypt(&buf, rs...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w.Write([]byte(plaintext))
-	w.Close()
-	return buf.Bytes()
+	return ageFile(t, rs...)
 }
 
 // asker counts the questions and answers them from a script.
