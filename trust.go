@@ -28,7 +28,8 @@ func (e *untrustedError) Error() string {
 // checkTrusted refuses an input (the template root, the secrets file, the
 // recipients file) that another user could have written, the way ssh
 // treats ~/.ssh: the path itself and every directory above it must be
-// owned by root or by us, and writable by no one else. A directory others
+// owned by root or by us, and writable by no one else (a group-writable
+// path is fine when its group is its owner's private group). A directory others
 // may write is accepted when it is sticky (as /tmp, or a multi-user
 // /nix/store), since they cannot replace what is in it that is not theirs;
 // the next component must then be ours or root's. Symbolic links are
@@ -63,7 +64,7 @@ func checkTrusted(what, path string) error {
 		if st.Uid != 0 && st.Uid != uid {
 			return fail(p, "is owned by "+userName(st.Uid)+", not by you or root")
 		}
-		writable := st.Mode&0o022 != 0
+		writable := st.Mode&0o002 != 0 || st.Mode&0o020 != 0 && !privateGroup(st.Uid, st.Gid)
 		isDir := st.Mode&unix.S_IFMT == unix.S_IFDIR
 		if writable && !(isDir && st.Mode&unix.S_ISVTX != 0 && i > 0) {
 			who := "others"
@@ -74,6 +75,20 @@ func checkTrusted(what, path string) error {
 		}
 	}
 	return nil
+}
+
+// privateGroup reports whether gid is the private group of the owner uid,
+// as Debian's and Ubuntu's ssh accept it (their default umask 002 makes
+// every file group-writable): the owner's primary group, named after the
+// owner. Nobody else is meant to be in such a group; rigup-exec cannot list
+// its members without reading /etc/group, and trusts the convention.
+func privateGroup(uid, gid uint32) bool {
+	u, err := user.LookupId(strconv.FormatUint(uint64(uid), 10))
+	if err != nil || u.Gid != strconv.FormatUint(uint64(gid), 10) {
+		return false
+	}
+	g, err := user.LookupGroupId(u.Gid)
+	return err == nil && g.Name == u.Username
 }
 
 // userName names a user for a message: by name, or by uid.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"os/user"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -276,5 +277,40 @@ func TestNoSecretInSupervisorMemory(t *testing.T) {
 	stdin.Close()
 	if ws := waitStatus(t, cmd); !ws.Exited() || ws.ExitStatus() != 0 {
 		t.Errorf("rigup-exec ended with %v", ws)
+	}
+}
+
+// TestGroupWritable: a group-writable template root is refused, unless its
+// group is the owner's private group (Debian's and Ubuntu's umask 002 makes
+// every file group-writable), as their ssh accepts it.
+func TestGroupWritable(t *testing.T) {
+	dir, env := passphraseProject(t)
+	tpl := filepath.Join(dir, "templates")
+	os.Chmod(tpl, 0o775)
+	check := func() (string, error) {
+		cmd := exec.Command(filepath.Join(binDir, "rigup-exec"), "-t", "templates", "doctor")
+		cmd.Dir, cmd.Env = dir, env
+		out, err := cmd.Output()
+		return string(out), err
+	}
+	me, _ := user.Current()
+	if g, err := user.LookupGroupId(me.Gid); err == nil && g.Name == me.Username {
+		if out, _ := check(); !strings.Contains(out, "\nok       template root templates:") {
+			t.Errorf("a root writable by the private group %s:\n%s", g.Name, out)
+		}
+	} else {
+		t.Logf("%s's primary group is not a private group: that case is not tested", me.Username)
+	}
+	if os.Getuid() != 0 {
+		return
+	}
+	other, err := user.LookupGroup("nogroup")
+	if err != nil {
+		t.Skip("no group nogroup")
+	}
+	gid, _ := strconv.Atoi(other.Gid)
+	os.Chown(tpl, 0, gid)
+	if out, _ := check(); !strings.Contains(out, "\nproblem  template root templates is writable by its group (mode 0775)\n") {
+		t.Errorf("a root writable by the group nogroup:\n%s", out)
 	}
 }
