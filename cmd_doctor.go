@@ -156,7 +156,7 @@ func doctorMemory() finding {
 	if forgets {
 		return ok("this rigup-exec erases the copies of the values it made once the files are written (runtime/secret)")
 	}
-	return warning("build it with GOEXPERIMENT=runtimesecret (Go 1.26, linux/amd64 or arm64), as the Nix package is",
+	return warning("build it with CGO_ENABLED=0 GOEXPERIMENT=runtimesecret (Go 1.26, linux/amd64 or arm64), as the Nix package is",
 		"this rigup-exec was built without runtime/secret: copies of the values stay in its freed memory while the command runs")
 }
 

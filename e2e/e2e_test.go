@@ -53,10 +53,10 @@ func run(m *testing.M) int {
 
 // buildCommand is go build of rigup-exec as it is shipped: with
 // GOEXPERIMENT=runtimesecret, which erases what the preparation of a run
-// leaves in memory (see forget_secret.go).
+// leaves in memory (see forget_secret.go), and so without cgo.
 func buildCommand(args ...string) *exec.Cmd {
 	cmd := exec.Command("go", append([]string{"build"}, args...)...)
-	cmd.Env = append(os.Environ(), "GOEXPERIMENT=runtimesecret")
+	cmd.Env = append(os.Environ(), "GOEXPERIMENT=runtimesecret", "CGO_ENABLED=0")
 	return cmd
 }
 
