@@ -1,3 +1,5 @@
+//go:build linux
+
 // Package e2e tests the built rigup-exec binary from the outside, with keys
 // made by the real ssh-keygen and files encrypted by the real age CLI.
 package e2e

@@ -1,3 +1,5 @@
+//go:build linux
+
 package e2e
 
 // Job control end to end: rigup-exec is typed into an interactive bash that
