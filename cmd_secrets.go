@@ -525,8 +525,11 @@ func (e *secretsEditCmd) Run(cli *CLI, ui *ui) error {
 		}
 		return nil
 	}
-	cli.warnUnresolved(ui, edited)
-	return p.save(ui, edited, want, file.with(want))
+	forgetting(func() {
+		cli.warnUnresolved(ui, edited)
+		err = p.save(ui, edited, want, file.with(want))
+	})
+	return err
 }
 
 // parseRecipientArgs parses -R values: public key lines or .pub files.
@@ -599,8 +602,13 @@ func (c *CLI) editInRAM(ui *ui, plaintext []byte) ([]byte, error) {
 		}
 	}
 	const name = "edit/rigup.secrets.toml" // the extension makes editors highlight it
-	err = dir.WriteFile(name, plaintext, false)
-	clear(plaintext)
+	// Copying into the file passes the plaintext through vector
+	// registers, which a signal's frame would save to the signal stack:
+	// in secret mode the registers are erased and that stack too.
+	forgetting(func() {
+		err = dir.WriteFile(name, plaintext, false)
+		clear(plaintext)
+	})
 	// What decrypting left is unreachable now: collected, it is erased
 	// (see forgetting), and the pages go back to the system.
 	runtime.GC()
@@ -622,15 +630,24 @@ func (c *CLI) editInRAM(ui *ui, plaintext []byte) ([]byte, error) {
 		if err := runEditor(ed, sigs); err != nil {
 			return nil, err
 		}
-		edited, err := readInput(file)
-		if err != nil {
-			return nil, fmt.Errorf("reading back the edited secrets: %w", err)
+		// Read back and parsed in secret mode, so that the decoder's
+		// copies of an invalid text are erased before the editor opens
+		// again.
+		var edited []byte
+		var readErr error
+		forgetting(func() {
+			if edited, readErr = readInput(file); readErr == nil {
+				_, err = tmpl.ParseSecrets(edited)
+			}
+		})
+		if readErr != nil {
+			return nil, fmt.Errorf("reading back the edited secrets: %w", readErr)
 		}
-		_, err = tmpl.ParseSecrets(edited)
 		if err == nil {
 			return edited, nil
 		}
 		clear(edited)
+		runtime.GC()
 		var syntax *tmpl.SyntaxError
 		if !errors.As(err, &syntax) {
 			return nil, err

@@ -231,8 +231,10 @@ func scanMemory(t *testing.T, pid int, skip string, values []string) []string {
 		buf := make([]byte, end-start)
 		n, _ := mem.ReadAt(buf, int64(start))
 		for _, v := range values {
-			if bytes.Contains(buf[:n], []byte(v)) {
+			if i := bytes.Index(buf[:n], []byte(v)); i >= 0 {
 				found[v] = true
+				lo, hi := max(0, i-64), min(n, i+len(v)+64)
+				t.Logf("%s at %#x in %s: %q", v, start+uint64(i), line, buf[lo:hi])
 			}
 		}
 	}
@@ -314,5 +316,71 @@ func TestGroupWritable(t *testing.T) {
 	os.Chown(tpl, 0, gid)
 	if out, _ := check(); !strings.Contains(out, "\nproblem  template root templates is writable by its group (mode 0775)\n") {
 		t.Errorf("a root writable by the group nogroup:\n%s", out)
+	}
+}
+
+// TestNoSecretInMemoryWhileEditing reads the memory of secrets edit while
+// the editor runs: the file in RAM is the one copy of the values, when the
+// editor first opens and when it opens again after invalid TOML (on a
+// terminal, which is asked whether to re-open it).
+func TestNoSecretInMemoryWhileEditing(t *testing.T) {
+	requireRoot(t, "reading the memory of a non-dumpable process", "ssh-keygen", "age")
+	values := []string{"sk-live-7e6d5c4b3a2918f0", "ghp-1a2b3c4d5e6f7a8b9c0d"}
+	for _, reopen := range []bool{false, true} {
+		t.Run(map[bool]string{false: "first", true: "reopened"}[reopen], func(t *testing.T) {
+			p := newRigupProject(t, fmt.Sprintf("[mcp]\nkey = %q\n[gh]\ntoken = %q\n", values[0], values[1]), "")
+			os.WriteFile(filepath.Join(p.dir, "rigup.secrets.recipients"), readFile(t, p.key+".pub"), 0o644)
+			ready, done, broke := filepath.Join(p.dir, "ready"), filepath.Join(p.dir, "done"), filepath.Join(p.dir, "broke")
+			for _, f := range []string{ready, done} {
+				if err := syscall.Mkfifo(f, 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
+			// When reopen is set, the editor first breaks the TOML
+			// (every value still in it) and exits.
+			script := "#!/bin/sh\n"
+			if reopen {
+				script += fmt.Sprintf("if [ ! -e '%s' ]; then echo 'broken = ' >> \"$1\"; touch '%s'; exit 0; fi\n", broke, broke)
+			}
+			script += fmt.Sprintf("echo \"$1\" > '%s'\nread line < '%s'\nsed -i '/^broken = $/d' \"$1\"\n", ready, done)
+			editor := filepath.Join(p.dir, "editor")
+			os.WriteFile(editor, []byte(script), 0o755)
+			env := append(p.env, "EDITOR="+editor, "VISUAL=")
+
+			var pid int
+			var wait func() (syscall.WaitStatus, string)
+			if reopen {
+				term := startInTerminal(t, p.dir, env, "secrets", "edit")
+				term.waitFor("[Y/n]")
+				term.typeText("y\n")
+				pid = term.cmd.Process.Pid
+				wait = func() (syscall.WaitStatus, string) {
+					term.wait()
+					return term.cmd.ProcessState.Sys().(syscall.WaitStatus), term.screen()
+				}
+			} else {
+				cmd := exec.Command(filepath.Join(binDir, "rigup-exec"), "secrets", "edit")
+				cmd.Dir, cmd.Env = p.dir, env
+				cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+				var stderr bytes.Buffer
+				cmd.Stderr = &stderr
+				if err := cmd.Start(); err != nil {
+					t.Fatal(err)
+				}
+				defer cmd.Process.Kill()
+				pid = cmd.Process.Pid
+				wait = func() (syscall.WaitStatus, string) { return waitStatus(t, cmd), stderr.String() }
+			}
+			file := strings.TrimSpace(readFIFO(t, ready))
+			// The file's own mapping is skipped: the editor's directory.
+			if found := scanMemory(t, pid, filepath.Dir(filepath.Dir(file))+"/", values); len(found) > 0 {
+				t.Errorf("rigup-exec's memory holds %d of %d values while the editor runs", len(found), len(values))
+			}
+			os.WriteFile(done, []byte("\n"), 0o600)
+			ws, out := wait()
+			if !ws.Exited() || ws.ExitStatus() != 0 || !strings.Contains(out, "no changes") {
+				t.Errorf("secrets edit ended with %v\n%s", ws, out)
+			}
+		})
 	}
 }
