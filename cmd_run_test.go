@@ -62,7 +62,7 @@ func benchPrepare(b *testing.B, root string, templates int) {
 		b.Fatal(err)
 	}
 	for b.Loop() {
-		tree, err := tmpl.Load(root)
+		tree, err := tmpl.Load(root, nil)
 		if err != nil {
 			b.Fatal(err)
 		}

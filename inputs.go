@@ -31,7 +31,7 @@ func loadTrustedTree(root string) (*tmpl.Tree, error) {
 	if err := checkTrusted("template root", root); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, err
 	}
-	return tmpl.Load(root)
+	return tmpl.Load(root, trustedEntry(root))
 }
 
 // secretsPath finds the secrets file: --secrets or RIGUP_SECRETS_FILE, else

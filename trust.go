@@ -2,10 +2,13 @@ package main
 
 import (
 	"fmt"
+	"io/fs"
 	"os"
 	"os/user"
 	"path/filepath"
 	"strconv"
+	"sync"
+	"syscall"
 
 	"golang.org/x/sys/unix"
 )
@@ -43,7 +46,6 @@ func checkTrusted(what, path string) error {
 	if err != nil {
 		return err
 	}
-	uid := uint32(os.Getuid())
 	var dirs []string
 	for p := real; ; p = filepath.Dir(p) {
 		dirs = append(dirs, p)
@@ -61,20 +63,49 @@ func checkTrusted(what, path string) error {
 		if err := unix.Lstat(p, &st); err != nil {
 			return &os.PathError{Op: "lstat", Path: p, Err: err}
 		}
-		if st.Uid != 0 && st.Uid != uid {
-			return fail(p, "is owned by "+userName(st.Uid)+", not by you or root")
-		}
-		writable := st.Mode&0o002 != 0 || st.Mode&0o020 != 0 && !privateGroup(st.Uid, st.Gid)
-		isDir := st.Mode&unix.S_IFMT == unix.S_IFDIR
-		if writable && !(isDir && st.Mode&unix.S_ISVTX != 0 && i > 0) {
-			who := "others"
-			if st.Mode&0o002 == 0 {
-				who = "its group"
-			}
-			return fail(p, fmt.Sprintf("is writable by %s (mode %04o)", who, st.Mode&0o7777))
+		if why := untrusted(st.Uid, st.Gid, st.Mode, i > 0); why != "" {
+			return fail(p, why)
 		}
 	}
 	return nil
+}
+
+// untrusted says why a file or directory of this owner and mode could have
+// been written by another user, or returns "". A sticky directory others
+// may write is fine when sticky is allowed: what is in it must then be
+// checked too.
+func untrusted(uid, gid, mode uint32, stickyOK bool) string {
+	if uid != 0 && uid != uint32(os.Getuid()) {
+		return "is owned by " + userName(uid) + ", not by you or root"
+	}
+	writable := mode&0o002 != 0 || mode&0o020 != 0 && !privateGroup(uid, gid)
+	isDir := mode&unix.S_IFMT == unix.S_IFDIR
+	if !writable || isDir && mode&unix.S_ISVTX != 0 && stickyOK {
+		return ""
+	}
+	who := "others"
+	if mode&0o002 == 0 {
+		who = "its group"
+	}
+	return fmt.Sprintf("is writable by %s (mode %04o)", who, mode&0o7777)
+}
+
+// trustedEntry is the check of every directory and file under a template
+// root whose path checkTrusted accepted: each must be ours or root's, and
+// writable by no one else.
+func trustedEntry(root string) func(string, fs.FileInfo) error {
+	return func(name string, info fs.FileInfo) error {
+		st, ok := info.Sys().(*syscall.Stat_t)
+		if !ok {
+			return nil
+		}
+		if why := untrusted(st.Uid, st.Gid, uint32(st.Mode), true); why != "" {
+			path := filepath.Join(root, name)
+			return hint(&untrustedError{what: "template root", path: display(root), culprit: display(path), why: why},
+				"make it writable by you alone (chmod -R go-w), owned by you or root")
+		}
+		return nil
+	}
 }
 
 // privateGroup reports whether gid is the private group of the owner uid,
@@ -82,7 +113,29 @@ func checkTrusted(what, path string) error {
 // every file group-writable): the owner's primary group, named after the
 // owner. Nobody else is meant to be in such a group; rigup-exec cannot list
 // its members without reading /etc/group, and trusts the convention.
+// The answer is remembered: under a umask of 002 every file of a template
+// root asks.
 func privateGroup(uid, gid uint32) bool {
+	key := [2]uint32{uid, gid}
+	privateGroups.Lock()
+	defer privateGroups.Unlock()
+	if is, ok := privateGroups.m[key]; ok {
+		return is
+	}
+	is := lookupPrivateGroup(uid, gid)
+	if privateGroups.m == nil {
+		privateGroups.m = map[[2]uint32]bool{}
+	}
+	privateGroups.m[key] = is
+	return is
+}
+
+var privateGroups struct {
+	sync.Mutex
+	m map[[2]uint32]bool
+}
+
+func lookupPrivateGroup(uid, gid uint32) bool {
 	u, err := user.LookupId(strconv.FormatUint(uint64(uid), 10))
 	if err != nil || u.Gid != strconv.FormatUint(uint64(gid), 10) {
 		return false

@@ -178,6 +178,7 @@ func TestUntrustedOwner(t *testing.T) {
 	for _, tc := range []struct{ path, args, want string }{
 		{"templates", "-t templates check", "rigup-exec: error: template root templates is owned by "},
 		{"rigup.secrets.toml.age", "-t templates check", "rigup-exec: error: secrets file rigup.secrets.toml.age is owned by "},
+		{"templates/a.json", "-t templates check", "rigup-exec: error: template root templates: templates/a.json is owned by "},
 	} {
 		p := filepath.Join(dir, tc.path)
 		if err := os.Chown(p, nobody, nobody); err != nil {

@@ -175,7 +175,7 @@ func BenchmarkRender(b *testing.B) {
 func BenchmarkLoad(b *testing.B) {
 	root := b.TempDir()
 	writeBenchRig(b, root)
-	tree, err := Load(root)
+	tree, err := Load(root, nil)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -183,7 +183,7 @@ func BenchmarkLoad(b *testing.B) {
 		b.Fatalf("%d templates and %d plain files, want 5 and 45", len(tree.Templates), len(tree.Plain))
 	}
 	for b.Loop() {
-		if _, err := Load(root); err != nil {
+		if _, err := Load(root, nil); err != nil {
 			b.Fatal(err)
 		}
 	}

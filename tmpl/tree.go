@@ -23,6 +23,8 @@ type Tree struct {
 	Dirs      []string    // relative paths of all directories, parents first
 	Templates []*File     // files with placeholders (or escapes, or problems)
 	Plain     []PlainFile // everything else, to be linked rather than copied
+
+	check func(name string, info fs.FileInfo) error
 }
 
 // File is a template in a Tree.
@@ -42,7 +44,11 @@ type PlainFile struct {
 // template. The root and any entry under it may be a symlink, as the
 // symlink forests of Nix's symlinkJoin are; a symlink that leads back to a
 // directory being walked is an error. A dangling symlink is a plain file.
-func Load(root string) (*Tree, error) {
+//
+// check, if not nil, is called with the relative name and the information
+// (symlinks followed) of every directory and file under the root before it
+// is read; an error it returns ends the walk and is returned as it is.
+func Load(root string, check func(name string, info fs.FileInfo) error) (*Tree, error) {
 	info, err := os.Stat(root)
 	if err != nil {
 		return nil, fmt.Errorf("template root: %w", err)
@@ -50,7 +56,7 @@ func Load(root string) (*Tree, error) {
 	if !info.IsDir() {
 		return nil, fmt.Errorf("template root %s is not a directory", root)
 	}
-	t := &Tree{Root: root}
+	t := &Tree{Root: root, check: check}
 	if err := t.walk(".", root, []fs.FileInfo{info}); err != nil {
 		return nil, err
 	}
@@ -72,6 +78,11 @@ func (t *Tree) walk(rel, dir string, ancestors []fs.FileInfo) error {
 		}
 		if err != nil {
 			return fmt.Errorf("template root: %w", err)
+		}
+		if t.check != nil {
+			if err := t.check(name, info); err != nil {
+				return err
+			}
 		}
 		switch {
 		case info.IsDir():

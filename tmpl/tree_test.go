@@ -1,6 +1,9 @@
 package tmpl
 
 import (
+	"errors"
+	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -61,7 +64,7 @@ func must(t *testing.T, err error) {
 
 func TestLoadAndRenderTree(t *testing.T) {
 	root := symlinkJoinLike(t)
-	tree, err := Load(root)
+	tree, err := Load(root, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,7 +113,7 @@ func TestTreeWithoutPlaceholdersNeedsNoSecrets(t *testing.T) {
 	dir := t.TempDir()
 	write(t, filepath.Join(dir, "a.json"), `{"a": "{{ not.secrets }}"}`, 0o644)
 	write(t, filepath.Join(dir, "b/c.txt"), `\{{secrets.literal}}`, 0o644)
-	tree, err := Load(dir)
+	tree, err := Load(dir, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,7 +132,7 @@ func TestTreeProblemsFromAllFiles(t *testing.T) {
 	write(t, filepath.Join(dir, "b/c.toml"), "x = \"{{secrets.k|bad}}\"\n", 0o644)
 	write(t, filepath.Join(dir, "d.json"), `{"d": "{{secrets.k|raw}}"}`, 0o644)
 	write(t, filepath.Join(dir, "e.toml"), "e = \"{{secrets.k|raw}}\"\n", 0o644)
-	tree, err := Load(dir)
+	tree, err := Load(dir, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,15 +150,15 @@ func TestLoadErrors(t *testing.T) {
 	loop := filepath.Join(dir, "loop")
 	os.MkdirAll(filepath.Join(loop, "sub"), 0o755)
 	must(t, os.Symlink("..", filepath.Join(loop, "sub", "up")))
-	if _, err := Load(loop); err == nil || !strings.Contains(err.Error(), "symlink loop at sub/up") {
+	if _, err := Load(loop, nil); err == nil || !strings.Contains(err.Error(), "symlink loop at sub/up") {
 		t.Errorf("loop: %v", err)
 	}
-	if _, err := Load(filepath.Join(dir, "missing")); err == nil || !strings.Contains(err.Error(), "no such file or directory") {
+	if _, err := Load(filepath.Join(dir, "missing"), nil); err == nil || !strings.Contains(err.Error(), "no such file or directory") {
 		t.Errorf("missing root: %v", err)
 	}
 	file := filepath.Join(dir, "file")
 	write(t, file, "x", 0o644)
-	if _, err := Load(file); err == nil || !strings.Contains(err.Error(), "is not a directory") {
+	if _, err := Load(file, nil); err == nil || !strings.Contains(err.Error(), "is not a directory") {
 		t.Errorf("file root: %v", err)
 	}
 }
@@ -177,7 +180,7 @@ func TestLargeFiles(t *testing.T) {
 	write(t, filepath.Join(dir, "cap.txt"), "{{secrets.k}}"+filler[len("{{secrets.k}}"):], 0o644)
 	write(t, filepath.Join(dir, "small.txt"), "{{secrets.nope}}", 0o644)
 
-	tree, err := Load(dir)
+	tree, err := Load(dir, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -200,7 +203,7 @@ func TestLargeFiles(t *testing.T) {
 	delete := func(name string) { must(t, os.Remove(filepath.Join(dir, name))) }
 	delete("tail.json")
 	delete("small.txt")
-	if tree, err = Load(dir); err != nil {
+	if tree, err = Load(dir, nil); err != nil {
 		t.Fatal(err)
 	}
 	if res, err = tree.Render(mustSecrets(t, "k = \"sk-SECRET\"\n")); err != nil || len(res.Files) != 1 || res.Files[0].Size != MaxTemplateSize-4 {
@@ -240,7 +243,7 @@ func TestRenderHoldsNoCopy(t *testing.T) {
 	dst := make([]byte, len(src)+16)
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
-	tree, err := Load(dir)
+	tree, err := Load(dir, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -257,5 +260,34 @@ func TestRenderHoldsNoCopy(t *testing.T) {
 	}
 	if len(res.Files) != 2 || !strings.HasPrefix(string(dst), `{"key": "sk-SECRET", "items": [`) {
 		t.Errorf("rendered %d files, %.40q", len(res.Files), dst)
+	}
+}
+
+func TestLoadChecksEveryEntry(t *testing.T) {
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "a/b.json"), `{"k": "{{secrets.k}}"}`, 0o644)
+	write(t, filepath.Join(dir, "a/plain"), "plain", 0o644)
+	os.Symlink("a/plain", filepath.Join(dir, "link"))
+	os.Symlink("missing", filepath.Join(dir, "dangling"))
+	var seen []string
+	if _, err := Load(dir, func(name string, info fs.FileInfo) error {
+		seen = append(seen, fmt.Sprintf("%s %v", name, info.IsDir()))
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"a true", "a/b.json false", "a/plain false", "link false"}
+	if !reflect.DeepEqual(seen, want) {
+		t.Errorf("checked %q, want %q", seen, want)
+	}
+	refused := errors.New("refused")
+	_, err := Load(dir, func(name string, info fs.FileInfo) error {
+		if name == "a/plain" {
+			return refused
+		}
+		return nil
+	})
+	if err != refused {
+		t.Errorf("Load = %v, want the check's error as it is", err)
 	}
 }
