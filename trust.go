@@ -63,7 +63,7 @@ func checkTrusted(what, path string) error {
 		if err := unix.Lstat(p, &st); err != nil {
 			return &os.PathError{Op: "lstat", Path: p, Err: err}
 		}
-		if why := untrusted(st.Uid, st.Gid, st.Mode, i > 0); why != "" {
+		if why := untrusted(st.Uid, st.Gid, uint32(st.Mode), i > 0); why != "" {
 			return fail(p, why)
 		}
 	}

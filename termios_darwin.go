@@ -1,5 +1,3 @@
-//go:build darwin || freebsd || netbsd || openbsd
-
 package main
 
 import "golang.org/x/sys/unix"
