@@ -211,7 +211,7 @@ func TestUnneededKeyIsNotParsed(t *testing.T) {
 	}
 	// And it is parsed, and fails, when the file is encrypted to it.
 	_, err = decrypt(t, encrypt(t, rsaKey()), load(t, brokenPath, nil))
-	var ke *KeyError
+	var ke *keyError
 	if !errors.As(err, &ke) || !strings.Contains(err.Error(), "id_rsa: cannot read the private key") {
 		t.Errorf("broken matching key: %v", err)
 	}
@@ -263,7 +263,7 @@ func TestPassphraseKeys(t *testing.T) {
 	t.Run("three wrong passphrases", func(t *testing.T) {
 		a := &asker{answers: []string{"1", "2", "3", "right horse"}}
 		_, err := decrypt(t, file, load(t, edPath, a))
-		if !errors.Is(err, ErrPassphrase) || a.calls != Tries {
+		if !errors.Is(err, errPassphrase) || a.calls != Tries {
 			t.Fatalf("%v after %d calls", err, a.calls)
 		}
 		if want := "id_ed25519: wrong passphrase (3 tries)"; err.Error() != want {
@@ -337,7 +337,7 @@ func TestPubFile(t *testing.T) {
 	})
 	t.Run("old PEM key with an oversized .pub", func(t *testing.T) {
 		path := writeLegacyPEM(t, t.TempDir(), rk, "pem", nil)
-		writeFile(t, path+".pub", bytes.Repeat([]byte("A"), MaxKeySize+1), 0o644)
+		writeFile(t, path+".pub", bytes.Repeat([]byte("A"), maxKeySize+1), 0o644)
 		_, err := LoadKey(path, "id_rsa", nil)
 		if want := "id_rsa.pub is larger than 16 KiB, too large for an SSH key"; err == nil || err.Error() != want {
 			t.Errorf("got %v, want %s", err, want)
@@ -365,7 +365,7 @@ func TestLoadKeyErrors(t *testing.T) {
 	os.Chmod(groupWritable, 0o620)
 	skPub := skPublicKey(t)
 	sk := writeFile(t, filepath.Join(dir, "id_ed25519_sk"), brokenPrivatePart(t, skPub), 0o600)
-	big := writeFile(t, filepath.Join(dir, "big"), bytes.Repeat([]byte("A"), MaxKeySize+1), 0o600)
+	big := writeFile(t, filepath.Join(dir, "big"), bytes.Repeat([]byte("A"), maxKeySize+1), 0o600)
 	notKey := writeFile(t, filepath.Join(dir, "notkey"), []byte("hello\n"), 0o600)
 	ecPEM, _ := x509.MarshalECPrivateKey(ec)
 	ecLegacy := writeFile(t, filepath.Join(dir, "id_ec_pem"), pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: ecPEM}), 0o600)

@@ -48,7 +48,7 @@ func Decrypt(r io.Reader, name string, keys []*Key) ([]byte, error) {
 	}
 	plain, err := age.Decrypt(src, ids...)
 	var noMatch *age.NoIdentityMatchError
-	var keyErr *KeyError
+	var keyErr *keyError
 	switch {
 	case errors.As(err, &noMatch):
 		e := &NoMatchError{File: name}

@@ -7,8 +7,8 @@ import (
 	"filippo.io/age"
 )
 
-// Encrypt writes plaintext to w, encrypted to every one of recipients.
-func Encrypt(w io.Writer, plaintext []byte, recipients ...age.Recipient) error {
+// encryptAge writes plaintext to w, encrypted to every one of recipients.
+func encryptAge(w io.Writer, plaintext []byte, recipients ...age.Recipient) error {
 	if len(recipients) == 0 {
 		return fmt.Errorf("no recipients to encrypt to")
 	}

@@ -11,7 +11,7 @@ import (
 	"golang.org/x/crypto/ssh"
 )
 
-// What Encrypt writes, the real age CLI decrypts, with the matching SSH
+// What encryptAge writes, the real age CLI decrypts, with the matching SSH
 // key and with each of several recipients' keys.
 func TestEncryptAgeInterop(t *testing.T) {
 	if _, err := exec.LookPath("age"); err != nil {
@@ -40,7 +40,7 @@ func TestEncryptAgeInterop(t *testing.T) {
 		rs = append(rs, a)
 	}
 	var out bytes.Buffer
-	if err := Encrypt(&out, msg, rs...); err != nil {
+	if err := encryptAge(&out, msg, rs...); err != nil {
 		t.Fatal(err)
 	}
 	file := writeFile(t, filepath.Join(dir, "s.age"), out.Bytes(), 0o600)

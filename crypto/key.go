@@ -21,8 +21,8 @@ import (
 	"golang.org/x/crypto/ssh"
 )
 
-// MaxKeySize caps how much of a key file is read.
-const MaxKeySize = 16 << 10
+// maxKeySize caps how much of a key file is read.
+const maxKeySize = 16 << 10
 
 // Tries is how many times a passphrase is asked for before giving up.
 const Tries = 3
@@ -79,20 +79,20 @@ func (e *UnsupportedKeyError) Error() string {
 	return fmt.Sprintf("%s is an %s key, which age cannot use", e.Name, e.Type)
 }
 
-// ErrPassphrase is wrapped by the error for a key whose passphrase was
+// errPassphrase is wrapped by the error for a key whose passphrase was
 // wrong Tries times.
-var ErrPassphrase = errors.New("wrong passphrase")
+var errPassphrase = errors.New("wrong passphrase")
 
-// KeyError is a failure to use a key that matched the file: a wrong
+// keyError is a failure to use a key that matched the file: a wrong
 // passphrase, a failed prompt, a damaged key. Err is what the
 // [PassphraseFunc] returned, if it failed.
-type KeyError struct {
+type keyError struct {
 	Name string
 	Err  error
 }
 
-func (e *KeyError) Error() string { return e.Name + ": " + e.Err.Error() }
-func (e *KeyError) Unwrap() error { return e.Err }
+func (e *keyError) Error() string { return e.Name + ": " + e.Err.Error() }
+func (e *keyError) Unwrap() error { return e.Err }
 
 // LoadKey reads the private key file at path (and, for old PEM keys, the
 // public key next to it at path+".pub"). name is how messages call it. ask is
@@ -146,7 +146,7 @@ func LoadKey(path, name string, ask PassphraseFunc) (*Key, error) {
 	return k, nil
 }
 
-// readKeyFile reads a key file, capped at MaxKeySize. A private key of ours
+// readKeyFile reads a key file, capped at maxKeySize. A private key of ours
 // that others may access is refused, the check ssh makes.
 func readKeyFile(path, name string, private bool) ([]byte, error) {
 	// Without blocking: a FIFO (or a device) in the key's place is refused
@@ -166,12 +166,12 @@ func readKeyFile(path, name string, private bool) ([]byte, error) {
 	if st, ok := info.Sys().(*syscall.Stat_t); private && ok && int(st.Uid) == os.Getuid() && info.Mode().Perm()&0o077 != 0 {
 		return nil, &PermissionError{Name: name, Mode: info.Mode()}
 	}
-	data, err := io.ReadAll(io.LimitReader(f, MaxKeySize+1))
+	data, err := io.ReadAll(io.LimitReader(f, maxKeySize+1))
 	if err != nil {
 		return nil, err
 	}
-	if len(data) > MaxKeySize {
-		return nil, fmt.Errorf("%s is larger than %d KiB, too large for an SSH key", name, MaxKeySize>>10)
+	if len(data) > maxKeySize {
+		return nil, fmt.Errorf("%s is larger than %d KiB, too large for an SSH key", name, maxKeySize>>10)
 	}
 	return data, nil
 }
@@ -240,7 +240,7 @@ func (k *Key) Unwrap(stanzas []*age.Stanza) ([]byte, error) {
 		}
 		id, err := k.parse()
 		if err != nil {
-			return nil, &KeyError{Name: k.Name, Err: err}
+			return nil, &keyError{Name: k.Name, Err: err}
 		}
 		k.id = id
 	}
@@ -268,7 +268,7 @@ func (k *Key) parse() (age.Identity, error) {
 				break
 			}
 			if attempt == Tries {
-				return nil, fmt.Errorf("%w (%d tries)", ErrPassphrase, Tries)
+				return nil, fmt.Errorf("%w (%d tries)", errPassphrase, Tries)
 			}
 		}
 	}

@@ -27,13 +27,13 @@ type Recipient struct {
 	Line    int                  // 1-based line in the recipients file, 0 when not from a file
 }
 
-// X25519Type is the type of age1 keys, as their stanzas name it.
-const X25519Type = "X25519"
+// x25519Type is the type of age1 keys, as their stanzas name it.
+const x25519Type = "X25519"
 
-// Type is the SSH key's type, or X25519Type.
+// Type is the SSH key's type, or x25519Type.
 func (r Recipient) Type() string {
 	if r.X25519 != nil {
-		return X25519Type
+		return x25519Type
 	}
 	return r.Key.Type()
 }
@@ -159,14 +159,14 @@ func cutField(s string) (field, rest string) {
 	return s[:i], strings.TrimSpace(s[i:])
 }
 
-// RecipientsError is a bad line in a recipients file.
-type RecipientsError struct {
+// recipientsError is a bad line in a recipients file.
+type recipientsError struct {
 	Line int
 	Err  error
 }
 
-func (e *RecipientsError) Error() string { return fmt.Sprintf("line %d: %v", e.Line, e.Err) }
-func (e *RecipientsError) Unwrap() error { return e.Err }
+func (e *recipientsError) Error() string { return fmt.Sprintf("line %d: %v", e.Line, e.Err) }
+func (e *recipientsError) Unwrap() error { return e.Err }
 
 // ParseRecipients parses a recipients file: one public key line each (see
 // [ParseRecipient]), with lines that are empty or start with "#" ignored.
@@ -183,16 +183,16 @@ func ParseRecipients(data []byte) ([]Recipient, error) {
 		case line == "" || strings.HasPrefix(line, "#"):
 			continue
 		case strings.TrimLeft(line, " \t") != line:
-			return nil, &RecipientsError{n, errors.New("starts with a space, which age -R refuses")}
+			return nil, &recipientsError{n, errors.New("starts with a space, which age -R refuses")}
 		case strings.HasPrefix(line, "age1") && strings.ContainsAny(line, " \t"):
-			return nil, &RecipientsError{n, errors.New("an age1 key followed by more text, which age -R refuses")}
+			return nil, &recipientsError{n, errors.New("an age1 key followed by more text, which age -R refuses")}
 		}
 		r, err := ParseRecipient(line)
 		if err != nil {
-			return nil, &RecipientsError{n, err}
+			return nil, &recipientsError{n, err}
 		}
 		if prev, ok := seen[r.ID()]; ok {
-			return nil, &RecipientsError{n, fmt.Errorf("the same key as line %d", prev)}
+			return nil, &recipientsError{n, fmt.Errorf("the same key as line %d", prev)}
 		}
 		seen[r.ID()] = n
 		r.Line = n
@@ -242,7 +242,7 @@ func EncryptTo(w io.Writer, plaintext []byte, rs []Recipient) error {
 		}
 		ars[i] = a
 	}
-	return Encrypt(w, plaintext, ars...)
+	return encryptAge(w, plaintext, ars...)
 }
 
 // Header is what the header of an age file says about its recipients,
@@ -302,7 +302,7 @@ func ReadHeader(r io.Reader, candidates []Recipient) (Header, error) {
 	for _, s := range rec.stanzas {
 		switch {
 		case s.Type == ssh.KeyAlgoED25519 || s.Type == ssh.KeyAlgoRSA:
-		case s.Type == X25519Type:
+		case s.Type == x25519Type:
 			h.X25519++
 			continue
 		case s.Type == "scrypt":

@@ -211,7 +211,7 @@ func TestParseRecipients(t *testing.T) {
 	} {
 		rs, err := ParseRecipients([]byte(tc.data))
 		if tc.wantErr != "" {
-			var re *RecipientsError
+			var re *recipientsError
 			if !errors.As(err, &re) || err.Error() != tc.wantErr || !strings.HasPrefix(tc.wantErr, fmt.Sprintf("line %d:", re.Line)) {
 				t.Errorf("%s: got %v, want %s", tc.name, err, tc.wantErr)
 			}

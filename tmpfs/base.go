@@ -21,22 +21,16 @@ type Options struct {
 	DiskDir    string // the base to use with AllowDisk (the caller passes e.g. os.UserCacheDir()+"/rigup-exec"); created 0700 if missing
 }
 
-// ErrNoRAM is matched by the error [Create] returns when no RAM-backed base
-// qualifies and disk was not allowed. The error itself is a [*NoRAMError].
-var ErrNoRAM = errors.New("no ram-backed directory qualifies")
-
-// NoRAMError lists why each candidate base was rejected, one short
+// NoRAMError is the error of [Create] when no RAM-backed base qualifies
+// and disk was not allowed. It lists why each candidate base was rejected, one short
 // lower-case reason per candidate, in the order they were tried.
 type NoRAMError struct {
 	Rejected []string
 }
 
 func (e *NoRAMError) Error() string {
-	return ErrNoRAM.Error() + ": " + strings.Join(e.Rejected, "; ")
+	return "no ram-backed directory qualifies: " + strings.Join(e.Rejected, "; ")
 }
-
-// Is makes errors.Is(err, ErrNoRAM) true.
-func (e *NoRAMError) Is(target error) bool { return target == ErrNoRAM }
 
 // base is an opened and verified base directory.
 type base struct {

@@ -14,7 +14,7 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// prefix starts the name of every run directory; Sweep, Remove and Live
+// prefix starts the name of every run directory; sweep, Remove and Live
 // touch nothing else.
 const prefix = "rigup-"
 

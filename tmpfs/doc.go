@@ -28,7 +28,7 @@
 //     bits. Dir.FSType is then "disk".
 //
 // Otherwise Create fails with a [*NoRAMError] that says why each candidate
-// was rejected; it matches [ErrNoRAM]. Temporary directories such as /tmp
+// was rejected. Temporary directories such as /tmp
 // are never used unless passed as DiskDir.
 //
 // A base given as a symlink is resolved once: the directory it points to
@@ -39,7 +39,7 @@
 //
 // The run directory's own open descriptor holds flock(LOCK_EX). There is no
 // lock file. While some process holds that lock, the directory is live:
-// [Sweep] leaves it alone and [Live] reports true. The flock belongs to the
+// the sweep of stale directories leaves it alone and [Live] reports true. The flock belongs to the
 // open file, so a child that inherits [Dir.LockFile] keeps the directory live even
 // after rigup-exec itself died. Create sweeps its base
 // first, so the directories of crashed runs go at the next run.
@@ -65,7 +65,7 @@
 // directories, emptied and removed. The mappings stay until the walk is
 // done, so that no other file can take the identity of one of them; then
 // each run of them that lie side by side goes in one munmap. Wipe removes
-// the run directory and releases the lock last. [Sweep] and [Remove] use
+// the run directory and releases the lock last. The sweep and [Remove] use
 // the same walk.
 //
 // # Limits

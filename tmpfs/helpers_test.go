@@ -24,7 +24,7 @@ func requireShm(t *testing.T) {
 	}
 }
 
-// shmBase makes a private base on /dev/shm for one test, so that what Sweep
+// shmBase makes a private base on /dev/shm for one test, so that what sweep
 // finds does not depend on other processes.
 func shmBase(t *testing.T) string {
 	t.Helper()

@@ -14,11 +14,11 @@ import (
 // effective uid.
 var errNotOurs = errors.New("not a directory owned by this user")
 
-// Sweep wipes and removes every directory in base named "rigup-*" that
+// sweep wipes and removes every directory in base named "rigup-*" that
 // belongs to the effective uid and whose lock no process holds, and returns
 // how many it removed. It never follows a symlink and skips other users'
 // entries. Errors on single entries do not stop it; the first is returned.
-func Sweep(base string) (int, error) {
+func sweep(base string) (int, error) {
 	fd, err := unix.Open(base, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return 0, fmt.Errorf("sweep %s: %w", base, err)

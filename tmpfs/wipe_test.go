@@ -251,9 +251,9 @@ func TestSweep(t *testing.T) {
 		survivors = append(survivors, foreign, filepath.Join(foreign, "theirs"))
 	}
 
-	n, err := Sweep(shm)
+	n, err := sweep(shm)
 	if err != nil || n != 1 {
-		t.Errorf("Sweep = %d, %v; want 1, nil", n, err)
+		t.Errorf("sweep = %d, %v; want 1, nil", n, err)
 	}
 	if exists(t, stale.Path) {
 		t.Errorf("stale %s survived", stale.Path)
@@ -306,15 +306,15 @@ func TestInheritedLock(t *testing.T) {
 	if !Live(d.Path) {
 		t.Error("not live while the child holds the lock")
 	}
-	if n, err := Sweep(shm); n != 0 || err != nil || !exists(t, d.Path) {
-		t.Errorf("Sweep = %d, %v while the child holds the lock", n, err)
+	if n, err := sweep(shm); n != 0 || err != nil || !exists(t, d.Path) {
+		t.Errorf("sweep = %d, %v while the child holds the lock", n, err)
 	}
 	stop()
 	if Live(d.Path) {
 		t.Error("live after the child died")
 	}
-	if n, err := Sweep(shm); n != 1 || err != nil || exists(t, d.Path) {
-		t.Errorf("Sweep = %d, %v after the child died", n, err)
+	if n, err := sweep(shm); n != 1 || err != nil || exists(t, d.Path) {
+		t.Errorf("sweep = %d, %v after the child died", n, err)
 	}
 }
 

@@ -20,9 +20,9 @@
 // string is inserted as it is, and numbers, booleans and datetimes in their
 // TOML form; a table or an array is an error.
 //
-// # Filters
+// # filters
 //
-// The filter escapes the value for the place it stands in (see [Escape]).
+// The filter escapes the value for the place it stands in (see [escape]).
 // Without one, the file's extension chooses: .json, .toml, .yaml and .yml get
 // their format's string escaping, anything else the raw value.
 //
@@ -35,7 +35,7 @@
 //
 // # Size and memory
 //
-// A template may be at most [MaxTemplateSize]. A larger file that Parse
+// A template may be at most [maxTemplateSize]. A larger file that Parse
 // would take for a template (it holds "{{", blanks and "secrets.", and no
 // NUL byte) is a problem, which says where its first placeholder starts:
 // linked as a plain file, it would give its placeholders unrendered. [Load]

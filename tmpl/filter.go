@@ -8,13 +8,13 @@ import (
 	"strings"
 )
 
-// Filters lists the filters a placeholder may name after "|".
-var Filters = []string{"json", "toml", "yaml", "shell", "base64", "raw"}
+// filters lists the filters a placeholder may name after "|".
+var filters = []string{"json", "toml", "yaml", "shell", "base64", "raw"}
 
-// DefaultFilter returns the filter a placeholder without one gets in a file
+// defaultFilter returns the filter a placeholder without one gets in a file
 // with the given name: the escaping of the file's format, chosen by its
 // extension, or raw for any other file.
-func DefaultFilter(name string) string {
+func defaultFilter(name string) string {
 	switch strings.ToLower(path.Ext(name)) {
 	case ".json":
 		return "json"
@@ -27,7 +27,7 @@ func DefaultFilter(name string) string {
 }
 
 func isFilter(name string) bool {
-	for _, f := range Filters {
+	for _, f := range filters {
 		if f == name {
 			return true
 		}
@@ -37,7 +37,7 @@ func isFilter(name string) bool {
 
 var errShellNUL = errors.New("holds a NUL byte, which a shell word cannot carry")
 
-// Escape returns value escaped by filter:
+// escape returns value escaped by filter:
 //
 //   - json: the inside of a JSON double-quoted string
 //   - toml: the inside of a TOML basic (double-quoted) string
@@ -45,7 +45,7 @@ var errShellNUL = errors.New("holds a NUL byte, which a shell word cannot carry"
 //   - shell: a complete single-quoted POSIX shell word, quotes included
 //   - base64: standard base64 with padding
 //   - raw: the value unchanged
-func Escape(filter, value string) (string, error) {
+func escape(filter, value string) (string, error) {
 	switch filter {
 	case "raw":
 		return value, nil
@@ -145,7 +145,7 @@ func yamlEscape(r rune) string {
 	case '\t':
 		return `\t`
 	}
-	// Escape everything outside YAML's printable set, plus NEL and the
+	// escape everything outside YAML's printable set, plus NEL and the
 	// Unicode line separators, which YAML 1.1 parsers fold as line breaks,
 	// and the byte order mark.
 	switch {

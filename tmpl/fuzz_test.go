@@ -69,7 +69,7 @@ func FuzzLookup(f *testing.F) {
 		}
 		for _, p := range s.Leaves() {
 			printed := p.String()
-			q, err := ParsePath(strings.TrimPrefix(printed, namespace))
+			q, err := parsePath(strings.TrimPrefix(printed, namespace))
 			if err != nil {
 				if strings.ContainsAny(strings.Join(p, ""), "\"\r\n") {
 					continue // such keys cannot be named by a placeholder
@@ -83,9 +83,9 @@ func FuzzLookup(f *testing.F) {
 				t.Fatalf("leaf %s not found: %v", printed, err)
 			}
 		}
-		if p, err := ParsePath(path); err == nil {
+		if p, err := parsePath(path); err == nil {
 			_, err := s.Lookup(p)
-			var le *LookupError
+			var le *lookupError
 			if err != nil && !errors.As(err, &le) {
 				t.Fatalf("Lookup(%s) gave %T", p, err)
 			}
@@ -93,7 +93,7 @@ func FuzzLookup(f *testing.F) {
 	})
 }
 
-// FuzzScanLarge checks the scan of files over MaxTemplateSize against Parse
+// FuzzScanLarge checks the scan of files over maxTemplateSize against Parse
 // and Load's rule: it finds a placeholder exactly when Parse would make the
 // file a template and the file has no NUL byte, and places the first one
 // where Parse places its first span or problem.

@@ -11,10 +11,10 @@ import (
 // Path {"mcp", "api.key"}.
 type Path []string
 
-// ParsePath parses the part of a placeholder after "secrets.": dot-separated
+// parsePath parses the part of a placeholder after "secrets.": dot-separated
 // segments, each a bare key (A-Z a-z 0-9 _ -) or a double-quoted key, which
 // may hold any character but a double quote or a line break.
-func ParsePath(s string) (Path, error) {
+func parsePath(s string) (Path, error) {
 	if s == "" {
 		return nil, errors.New("empty key path")
 	}

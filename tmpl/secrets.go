@@ -43,15 +43,15 @@ func ParseSecrets(plaintext []byte) (*Secrets, error) {
 	return &Secrets{root: root}, nil
 }
 
-// LookupError explains why a placeholder's path does not name a value. Its
+// lookupError explains why a placeholder's path does not name a value. Its
 // message names keys and types, never values.
-type LookupError struct {
+type lookupError struct {
 	Path       Path
 	Msg        string // the whole message but for the suggestion
 	Suggestion Path   // a close existing path, for "did you mean"
 }
 
-func (e *LookupError) Error() string {
+func (e *lookupError) Error() string {
 	msg := e.Msg
 	if e.Suggestion != nil {
 		msg += fmt.Sprintf(" (did you mean %s?)", e.Suggestion)
@@ -67,17 +67,17 @@ func (s *Secrets) Lookup(p Path) (string, error) {
 	for i, seg := range p {
 		table, ok := cur.(map[string]any)
 		if !ok {
-			return "", &LookupError{Path: p, Msg: fmt.Sprintf("%s: not found (%s is %s)", p, p[:i], describe(cur))}
+			return "", &lookupError{Path: p, Msg: fmt.Sprintf("%s: not found (%s is %s)", p, p[:i], describe(cur))}
 		}
 		if cur, ok = table[seg]; !ok {
-			return "", &LookupError{Path: p, Msg: p.String() + ": not found", Suggestion: s.suggest(p)}
+			return "", &lookupError{Path: p, Msg: p.String() + ": not found", Suggestion: s.suggest(p)}
 		}
 	}
 	switch v := cur.(type) {
 	case map[string]any:
-		return "", &LookupError{Path: p, Msg: fmt.Sprintf("%s is a table; a placeholder must name a single value", p)}
+		return "", &lookupError{Path: p, Msg: fmt.Sprintf("%s is a table; a placeholder must name a single value", p)}
 	case []any, []map[string]any:
-		return "", &LookupError{Path: p, Msg: fmt.Sprintf("%s is an array; a placeholder must name a single value", p)}
+		return "", &lookupError{Path: p, Msg: fmt.Sprintf("%s is an array; a placeholder must name a single value", p)}
 	default:
 		return textForm(v), nil
 	}

@@ -10,7 +10,7 @@ const nasty = "sk-\"quote\" 'single' \\back\\slash\nnew\r\nline\ttab \x00nul \x0
 
 // nastyTOML is nasty written as a TOML basic string.
 func nastyTOML() string {
-	v, _ := Escape("toml", nasty)
+	v, _ := escape("toml", nasty)
 	return `"` + v + `"`
 }
 
@@ -64,9 +64,9 @@ key = "deep"
 		"mcp.context7_api_key": "ctx",
 		"deep.er.still.key":    "deep",
 	} {
-		p, err := ParsePath(path)
+		p, err := parsePath(path)
 		if err != nil {
-			t.Fatalf("ParsePath(%q): %v", path, err)
+			t.Fatalf("parsePath(%q): %v", path, err)
 		}
 		got, err := s.Lookup(p)
 		if err != nil || got != want {
@@ -115,14 +115,14 @@ name = "sk-SECRET-3"
 		{"servers", `secrets.servers is an array; a placeholder must name a single value`},
 		{"mcp.github_token.x", `secrets.mcp.github_token.x: not found (secrets.mcp.github_token is a string)`},
 	} {
-		p, err := ParsePath(tc.path)
+		p, err := parsePath(tc.path)
 		if err != nil {
 			t.Fatal(err)
 		}
 		_, err = s.Lookup(p)
-		var le *LookupError
+		var le *lookupError
 		if !errors.As(err, &le) {
-			t.Fatalf("Lookup(%s): %v, want a *LookupError", tc.path, err)
+			t.Fatalf("Lookup(%s): %v, want a *lookupError", tc.path, err)
 		}
 		if err.Error() != tc.want {
 			t.Errorf("Lookup(%s):\n got %s\nwant %s", tc.path, err, tc.want)
@@ -175,18 +175,18 @@ func TestParsePath(t *testing.T) {
 		`"a|b"`:         `secrets."a|b"`,
 		"CamelCase.KEY": "secrets.CamelCase.KEY",
 	} {
-		p, err := ParsePath(in)
+		p, err := parsePath(in)
 		if err != nil {
-			t.Errorf("ParsePath(%q): %v", in, err)
+			t.Errorf("parsePath(%q): %v", in, err)
 			continue
 		}
 		if p.String() != want {
-			t.Errorf("ParsePath(%q).String() = %q, want %q", in, p, want)
+			t.Errorf("parsePath(%q).String() = %q, want %q", in, p, want)
 		}
 	}
 	for _, in := range []string{"", ".", "a.", ".a", "a..b", `"a`, `a."b`, "a b", "a.b c", "a/b", `"a"b`, "\"a\nb\""} {
-		if p, err := ParsePath(in); err == nil {
-			t.Errorf("ParsePath(%q) = %v, want an error", in, p)
+		if p, err := parsePath(in); err == nil {
+			t.Errorf("parsePath(%q) = %v, want an error", in, p)
 		}
 	}
 }

@@ -165,11 +165,11 @@ func parseTag(body string) (Path, string, error) {
 	if bar := lastUnquoted(body, '|'); bar >= 0 {
 		expr, filter = body[:bar], strings.Trim(body[bar+1:], " \t")
 		if !isFilter(filter) {
-			return nil, "", fmt.Errorf("unknown filter %q (filters: %s)", filter, strings.Join(Filters, ", "))
+			return nil, "", fmt.Errorf("unknown filter %q (filters: %s)", filter, strings.Join(filters, ", "))
 		}
 	}
 	expr = strings.TrimRight(expr, " \t")
-	p, err := ParsePath(expr)
+	p, err := parsePath(expr)
 	if err != nil {
 		return nil, "", fmt.Errorf("%s in %q", err, namespace+expr)
 	}
@@ -253,9 +253,9 @@ func (t *Template) resolve(secrets *Secrets, used map[string]bool) (*rendering, 
 		if err == nil {
 			filter := s.filter
 			if filter == "" {
-				filter = DefaultFilter(t.Name)
+				filter = defaultFilter(t.Name)
 			}
-			value, err = Escape(filter, value)
+			value, err = escape(filter, value)
 			if err != nil {
 				err = fmt.Errorf("%s %w", s.path, err)
 			}
@@ -299,7 +299,7 @@ func (r *rendering) wipe() {
 
 func lookup(secrets *Secrets, p Path) (string, error) {
 	if secrets == nil {
-		return "", &LookupError{Path: p, Msg: p.String() + ": not found (no secrets were loaded)"}
+		return "", &lookupError{Path: p, Msg: p.String() + ": not found (no secrets were loaded)"}
 	}
 	return secrets.Lookup(p)
 }

@@ -143,7 +143,7 @@ func TestShellFilter(t *testing.T) {
 }
 
 func mustTOML(s string) string {
-	v, _ := Escape("toml", s)
+	v, _ := escape("toml", s)
 	return `"` + v + `"`
 }
 
@@ -168,8 +168,8 @@ func TestDefaultFilter(t *testing.T) {
 		"a.json": "json", "dir/A.JSON": "json", "a.toml": "toml", "a.yaml": "yaml", "a.yml": "yaml",
 		"a.sh": "raw", "Makefile": "raw", "a.json.bak": "raw", ".json": "json",
 	} {
-		if got := DefaultFilter(name); got != want {
-			t.Errorf("DefaultFilter(%q) = %q, want %q", name, got, want)
+		if got := defaultFilter(name); got != want {
+			t.Errorf("defaultFilter(%q) = %q, want %q", name, got, want)
 		}
 	}
 }

@@ -11,11 +11,11 @@ import (
 	"syscall"
 )
 
-// MaxTemplateSize is the largest template. A larger file that would be a
+// maxTemplateSize is the largest template. A larger file that would be a
 // template (it holds "{{" and "secrets." with only blanks between, and no
 // NUL byte) is a problem that Render reports; any other larger file is a
 // plain file, linked unchanged.
-const MaxTemplateSize = 16 << 20
+const maxTemplateSize = 16 << 20
 
 // Tree is a scanned template root.
 type Tree struct {
@@ -133,7 +133,7 @@ var errChanged = errors.New("changed while it was read")
 // readTemplate reads the file at path, of size bytes as stat said, into a
 // buffer of exactly that size: one open, two reads (the second to see the
 // end) and a close, so that a root of many templates costs few system
-// calls, and a large one no copies. A file over MaxTemplateSize is scanned
+// calls, and a large one no copies. A file over maxTemplateSize is scanned
 // instead, in bounded memory, and not kept.
 func readTemplate(path string, size int64) ([]byte, *largeFile, error) {
 	fd, err := syscall.Open(path, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
@@ -141,7 +141,7 @@ func readTemplate(path string, size int64) ([]byte, *largeFile, error) {
 		return nil, nil, err
 	}
 	defer syscall.Close(fd)
-	if size > MaxTemplateSize {
+	if size > maxTemplateSize {
 		large, err := scanLarge(fd)
 		return nil, large, err
 	}
@@ -165,7 +165,7 @@ func readTemplate(path string, size int64) ([]byte, *largeFile, error) {
 	return src, nil, nil
 }
 
-// largeFile is what scanLarge found in a file over MaxTemplateSize.
+// largeFile is what scanLarge found in a file over maxTemplateSize.
 type largeFile struct {
 	size        int64
 	placeholder bool // it holds the start of a placeholder, and no NUL byte
@@ -256,12 +256,12 @@ func scanLarge(fd int) (*largeFile, error) {
 	}
 }
 
-// tooLarge is the template of a file over MaxTemplateSize that holds a
+// tooLarge is the template of a file over maxTemplateSize that holds a
 // placeholder: nothing to render, one problem to report.
 func tooLarge(name string, f *largeFile) *Template {
 	t := &Template{Name: name}
 	t.problem(0, 0, fmt.Sprintf("a placeholder at line %d, column %d, in a file of %.1f MiB: a template may be at most %d MiB",
-		f.line, f.col, math.Ceil(float64(f.size)*10/(1<<20))/10, MaxTemplateSize>>20))
+		f.line, f.col, math.Ceil(float64(f.size)*10/(1<<20))/10, maxTemplateSize>>20))
 	return t
 }
 

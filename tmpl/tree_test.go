@@ -163,7 +163,7 @@ func TestLoadErrors(t *testing.T) {
 	}
 }
 
-// TestLargeFiles checks files over MaxTemplateSize: one that would be a
+// TestLargeFiles checks files over maxTemplateSize: one that would be a
 // template is a problem, reported with the others, that says where its
 // first placeholder starts; any other is a plain file. (FuzzScanLarge
 // compares the scan with Parse on small inputs.)
@@ -172,7 +172,7 @@ func TestLargeFiles(t *testing.T) {
 	// Lines of 64 bytes with foreign tags and braces, none a placeholder.
 	line := "x = \"{{ .Go }} {{ secret.x }} {{secrets}} { {{{ {{ {secrets.\""
 	line += strings.Repeat("-", 63-len(line)) + "\n"
-	filler := strings.Repeat(line, MaxTemplateSize/64)
+	filler := strings.Repeat(line, maxTemplateSize/64)
 	write(t, filepath.Join(dir, "plain.txt"), filler+"x", 0o644)
 	write(t, filepath.Join(dir, "tail.json"), filler+"end \\{{ secrets.k }}\n", 0o644)
 	write(t, filepath.Join(dir, "nul.txt"), "{{secrets.k}}\n"+filler+"\x00", 0o644)
@@ -206,7 +206,7 @@ func TestLargeFiles(t *testing.T) {
 	if tree, err = Load(dir, nil); err != nil {
 		t.Fatal(err)
 	}
-	if res, err = tree.Render(mustSecrets(t, "k = \"sk-SECRET\"\n")); err != nil || len(res.Files) != 1 || res.Files[0].Size != MaxTemplateSize-4 {
+	if res, err = tree.Render(mustSecrets(t, "k = \"sk-SECRET\"\n")); err != nil || len(res.Files) != 1 || res.Files[0].Size != maxTemplateSize-4 {
 		t.Errorf("the file at the cap: %+v, %v", res, err)
 	}
 }
