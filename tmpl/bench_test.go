@@ -154,7 +154,7 @@ func BenchmarkRender(b *testing.B) {
 	secrets := mustSecrets(b, benchSecretsDoc)
 	tree := &Tree{}
 	for name, src := range benchTemplates {
-		tree.Templates = append(tree.Templates, &File{Template: Parse(name, []byte(src)), Mode: 0o644})
+		tree.Templates = append(tree.Templates, &File{Template: parseTemplate(name, []byte(src)), Mode: 0o644})
 	}
 	res, err := tree.Render(secrets)
 	if err != nil {

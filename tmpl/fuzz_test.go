@@ -19,7 +19,7 @@ func FuzzRender(f *testing.F) {
 	}
 	s := mustSecrets(f, "a = \"A\"\nn = 1\n[t]\nc = \"C\"\n\"x}}y\" = { b = \"B\" }\n")
 	f.Fuzz(func(t *testing.T, src string) {
-		tp := Parse("f.txt", []byte(src))
+		tp := parseTemplate("f.txt", []byte(src))
 		last := 0
 		for _, sp := range tp.spans {
 			if sp.start < last || sp.end < sp.start || sp.end > len(src) || sp.line < 1 || sp.col < 1 {
@@ -45,7 +45,7 @@ func FuzzRender(f *testing.F) {
 				escapes++
 			}
 		}
-		again := Parse("f.txt", out)
+		again := parseTemplate("f.txt", out)
 		if n := len(again.spans) + len(again.problems); n > escapes {
 			t.Fatalf("%q rendered to %q, which has %d tags, but the source escaped only %d", src, out, n, escapes)
 		}
@@ -120,7 +120,7 @@ func FuzzScanLarge(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		tp := Parse("f.txt", []byte(src))
+		tp := parseTemplate("f.txt", []byte(src))
 		want := largeFile{size: int64(len(src)), placeholder: tp.IsTemplate() && strings.IndexByte(src, 0) < 0}
 		if want.placeholder {
 			want.line, want.col = 1<<30, 0

@@ -72,13 +72,13 @@ const (
 	namespace = "secrets."
 )
 
-// Parse scans src for placeholders. A placeholder is a tag {{ secrets.PATH }}
+// parseTemplate scans src for placeholders. A placeholder is a tag {{ secrets.PATH }}
 // or {{ secrets.PATH | FILTER }}, with optional spaces; any other {{ ... }} is
 // left alone byte for byte. A backslash right before the braces, as in
 // \{{secrets.x}}, writes the tag literally and drops the backslash.
 //
 // Syntax problems are kept and reported by Render, together with the rest.
-func Parse(name string, src []byte) *Template {
+func parseTemplate(name string, src []byte) *Template {
 	t := &Template{Name: name, src: src}
 	line, lineStart := 1, 0
 	advance := func(to int) { // keep line and lineStart current up to offset to

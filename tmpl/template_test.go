@@ -28,7 +28,7 @@ func requireTool(t *testing.T, name string) string {
 
 func render(t *testing.T, name, src string, s *Secrets) (string, Problems) {
 	t.Helper()
-	out, ps := Parse(name, []byte(src)).Render(s, map[string]bool{})
+	out, ps := parseTemplate(name, []byte(src)).Render(s, map[string]bool{})
 	return string(out), ps
 }
 
@@ -189,7 +189,7 @@ func TestForeignTagsAreLeftAlone(t *testing.T) {
 
 func TestEscapedPlaceholder(t *testing.T) {
 	s := mustSecrets(t, "k = \"V\"\n")
-	tp := Parse("x.txt", []byte(`literal \{{secrets.k}} and \{{ secrets.k | json }}, real {{secrets.k}}, other \{{x}}`))
+	tp := parseTemplate("x.txt", []byte(`literal \{{secrets.k}} and \{{ secrets.k | json }}, real {{secrets.k}}, other \{{x}}`))
 	out, ps := tp.Render(s, nil)
 	if ps != nil {
 		t.Fatal(ps)
@@ -198,7 +198,7 @@ func TestEscapedPlaceholder(t *testing.T) {
 		t.Errorf("got  %s\nwant %s", out, want)
 	}
 	// A file with only escapes is still rendered, but needs no secrets.
-	tp = Parse("x.txt", []byte(`\{{secrets.k}}`))
+	tp = parseTemplate("x.txt", []byte(`\{{secrets.k}}`))
 	if !tp.IsTemplate() || tp.NeedsSecrets() {
 		t.Errorf("escape-only file: IsTemplate=%v NeedsSecrets=%v", tp.IsTemplate(), tp.NeedsSecrets())
 	}
@@ -270,7 +270,7 @@ func TestBrokenFormatIsAnError(t *testing.T) {
 func TestRenderRecordsUse(t *testing.T) {
 	s := mustSecrets(t, "a = \"1\"\nb = \"2\"\n[t]\nc = \"3\"\nd = 4\n")
 	used := map[string]bool{}
-	if _, ps := Parse("x", []byte("{{secrets.a}}{{secrets.t.c}}{{secrets.t.c}}")).Render(s, used); ps != nil {
+	if _, ps := parseTemplate("x", []byte("{{secrets.a}}{{secrets.t.c}}{{secrets.t.c}}")).Render(s, used); ps != nil {
 		t.Fatal(ps)
 	}
 	res := &Result{Used: used}
@@ -285,7 +285,7 @@ func TestRenderRecordsUse(t *testing.T) {
 
 func TestNoTagsRendersToItself(t *testing.T) {
 	src := []byte("plain {text} with } and { but no tags\n")
-	out, ps := Parse("x.json", src).Render(nil, nil)
+	out, ps := parseTemplate("x.json", src).Render(nil, nil)
 	if ps != nil || !bytes.Equal(out, src) {
 		t.Errorf("got %q, %v", out, ps)
 	}

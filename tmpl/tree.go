@@ -118,7 +118,7 @@ func (t *Tree) addFile(name, full string, info fs.FileInfo) error {
 			return nil
 		}
 	case bytes.IndexByte(src, 0) < 0:
-		if tp := Parse(name, src); tp.IsTemplate() {
+		if tp := parseTemplate(name, src); tp.IsTemplate() {
 			t.Templates = append(t.Templates, &File{Template: tp, Mode: info.Mode().Perm()})
 			return nil
 		}
