@@ -1,14 +1,12 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
@@ -17,7 +15,6 @@ import (
 	"syscall"
 
 	"golang.org/x/sys/unix"
-	"golang.org/x/term"
 
 	"rigup-exec/crypto"
 	"rigup-exec/exec"
@@ -368,45 +365,6 @@ func (u *ui) consent(d recipientChange, name string, given, byR bool) error {
 		return hint(fmt.Errorf("the recipients of %s would change: nothing saved", name), hints...)
 	}
 	return nil
-}
-
-// interactive reports whether the user is at a terminal to answer
-// questions: standard input is one. (A scripted $EDITOR has none.)
-func interactive() bool { return term.IsTerminal(int(os.Stdin.Fd())) }
-
-// confirm asks question on the terminal and returns the answer; asked is
-// false when there is no terminal to ask on. Ctrl-C is errInterrupted.
-func (u *ui) confirm(question string, def bool) (yes, asked bool, err error) {
-	if !interactive() {
-		return false, false, nil
-	}
-	tty, err := os.OpenFile("/dev/tty", os.O_RDWR, 0)
-	if err != nil {
-		return false, false, nil
-	}
-	defer tty.Close()
-	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
-	defer signal.Stop(sigs)
-	fmt.Fprint(tty, question)
-	answer := make(chan string, 1)
-	go func() {
-		line, _ := bufio.NewReader(tty).ReadString('\n')
-		answer <- strings.ToLower(strings.TrimSpace(line))
-	}()
-	select {
-	case a := <-answer:
-		switch a {
-		case "":
-			return def, true, nil
-		case "y", "yes":
-			return true, true, nil
-		}
-		return false, true, nil
-	case <-sigs:
-		fmt.Fprintln(tty)
-		return false, true, errInterrupted
-	}
 }
 
 // save encrypts plaintext to rs and replaces the secrets file with it,

@@ -1,0 +1,109 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+
+	"rigup-exec/crypto"
+)
+
+// askpass is the SSH_ASKPASS program while it runs, and whether the
+// run was cancelled: the lock closes the window between starting the
+// program and recording it, in which a signal would otherwise miss it.
+var askpass struct {
+	sync.Mutex
+	proc      *os.Process
+	cancelled bool
+}
+
+// cancelAskpass kills the SSH_ASKPASS program, if one runs, and keeps one
+// from starting: rigup-exec is about to die of a signal and must not leave
+// it behind.
+func cancelAskpass() {
+	askpass.Lock()
+	defer askpass.Unlock()
+	askpass.cancelled = true
+	if askpass.proc != nil {
+		askpass.proc.Kill()
+	}
+}
+
+// errNoPrompt is returned when a passphrase is needed and there is no way to
+// ask for it.
+var errNoPrompt = errors.New("cannot ask for the passphrase: no terminal and no SSH_ASKPASS")
+
+// askPassphrase asks for the passphrase of a key the way ssh does: on the
+// terminal (/dev/tty, never stdin, which belongs to the command), or through
+// the SSH_ASKPASS program when SSH_ASKPASS_REQUIRE says so or there is no
+// terminal but a display.
+func (u *ui) askPassphrase(name string, attempt int) ([]byte, error) {
+	prompt := fmt.Sprintf("Enter passphrase for %s: ", name)
+	if attempt > 1 {
+		prompt = fmt.Sprintf("Wrong passphrase, try %d of %d, for %s: ", attempt, crypto.Tries, name)
+	}
+	useAskpass, allowAskpass := askpassPolicy(os.Getenv)
+	if !useAskpass {
+		if tty := openTTY(); tty != nil {
+			defer tty.Close()
+			return readPassphrase(tty, prompt)
+		}
+		useAskpass = true
+	}
+	program := os.Getenv("SSH_ASKPASS")
+	if useAskpass && allowAskpass && program != "" {
+		return runAskpass(program, prompt)
+	}
+	return nil, errNoPrompt
+}
+
+// askpassPolicy decides, as OpenSSH's read_passphrase does, whether the
+// SSH_ASKPASS program is used before the terminal is even tried, and whether
+// it may be used at all (else only when there is no terminal). It may by
+// default when there is a display, and SSH_ASKPASS_REQUIRE overrides.
+func askpassPolicy(getenv func(string) string) (use, allowed bool) {
+	allowed = getenv("DISPLAY") != "" || getenv("WAYLAND_DISPLAY") != ""
+	switch strings.ToLower(getenv("SSH_ASKPASS_REQUIRE")) {
+	case "force":
+		return true, true
+	case "prefer":
+		return allowed, allowed
+	case "never":
+		return false, false
+	}
+	return false, allowed
+}
+
+// runAskpass runs the SSH_ASKPASS program with the prompt as its argument
+// and takes the passphrase from its output.
+func runAskpass(program, prompt string) ([]byte, error) {
+	cmd := exec.Command(program, prompt)
+	cmd.Stderr = os.Stderr
+	var stdout bytes.Buffer
+	cmd.Stdout = &stdout
+	askpass.Lock()
+	if askpass.cancelled {
+		askpass.Unlock()
+		return nil, errInterrupted
+	}
+	err := cmd.Start()
+	if err == nil {
+		askpass.proc = cmd.Process
+		askpass.Unlock()
+		err = cmd.Wait()
+		askpass.Lock()
+		askpass.proc = nil
+	}
+	askpass.Unlock()
+	out := stdout.Bytes()
+	if err != nil {
+		clear(out)
+		return nil, fmt.Errorf("SSH_ASKPASS program %s: %v", program, err)
+	}
+	out = bytes.TrimSuffix(out, []byte("\n"))
+	return bytes.TrimSuffix(out, []byte("\r")), nil
+}
