@@ -12,6 +12,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"rigup-exec/crypto"
+	"rigup-exec/project"
 	"rigup-exec/tmpfs"
 )
 
@@ -49,7 +50,7 @@ func (doctorCmd) Run(cli *CLI, ui *ui) error {
 	keys, kf := cli.doctorKeys()
 	found = append(found, kf...)
 	found = append(found, cli.doctorSecrets(keys, len(keys) > 0 && !has(kf, "problem"))...)
-	found = append(found, doctorEditor())
+	found = append(found, cli.doctorEditor())
 	problems := 0
 	for _, f := range found {
 		fmt.Fprintf(ui.stdout, "%-8s %s\n", f.state, f.what)
@@ -69,7 +70,7 @@ func (doctorCmd) Run(cli *CLI, ui *ui) error {
 // doctorRunDir says where a run's directory would go and why, and which
 // run directories a killed run left behind.
 func (c *CLI) doctorRunDir() []finding {
-	p, err := tmpfs.Look(tmpfs.Options{RuntimeDir: os.Getenv("XDG_RUNTIME_DIR")})
+	p, err := tmpfs.Look(tmpfs.Options{RuntimeDir: c.env.get("XDG_RUNTIME_DIR")})
 	var noRAM *tmpfs.NoRAMError
 	if errors.As(err, &noRAM) {
 		return []finding{problem("set XDG_RUNTIME_DIR to a 0700 tmpfs directory of yours (or accept a directory on disk with --allow-disk, which wiping cannot make safe)",
@@ -241,12 +242,11 @@ func (c *CLI) doctorSecrets(keys []*crypto.Key, keysOK bool) []finding {
 			own = append(own, crypto.Recipient{Key: pub})
 		}
 	}
-	p := &project{secrets: path, recipients: filepath.Join(filepath.Dir(path), recipientsFileName), exists: true}
-	listed, err := p.readRecipients()
+	listed, err := readRecipients(filepath.Join(filepath.Dir(path), project.RecipientsFile))
 	if err != nil {
 		return []finding{problem(fixOf(err, "fix the recipients file"), "%v", err)}
 	}
-	h, err := crypto.ReadHeader(f, union(own, listed.keys))
+	h, err := crypto.ReadHeader(f, project.Union(own, listed.Keys))
 	if err != nil {
 		return []finding{problem("it is not an age file: restore it from git", "%s: %v", display(path), err)}
 	}
@@ -259,20 +259,20 @@ func (c *CLI) doctorSecrets(keys []*crypto.Key, keysOK bool) []finding {
 		out = append(out, ok("secrets file %s: encrypted to %s, %d of them yours",
 			display(path), plural(total, "recipient"), len(yours)))
 	} else {
-		out = append(out, problem("send your public key to someone who can decrypt it: they add it to "+recipientsFileName+" and run rigup-exec secrets rekey",
+		out = append(out, problem("send your public key to someone who can decrypt it: they add it to "+project.RecipientsFile+" and run rigup-exec secrets rekey",
 			"secrets file %s: none of your keys can decrypt it", display(path)))
 	}
-	if !listed.exists {
-		out = append(out, warning("write everyone's public key into "+recipientsFileName+", then run rigup-exec secrets rekey",
-			"no %s beside it: secrets edit cannot tell who should be able to decrypt", recipientsFileName))
+	if !listed.Exists {
+		out = append(out, warning("write everyone's public key into "+project.RecipientsFile+", then run rigup-exec secrets rekey",
+			"no %s beside it: secrets edit cannot tell who should be able to decrypt", project.RecipientsFile))
 		return out
 	}
-	if d := p.changeTo(h, listed.keys, listed.keys); d.any() || len(h.Others) > 0 || h.Scrypt {
+	if d := project.ChangeTo(true, h, listed.Keys, listed.Keys); d.Any() || len(h.Others) > 0 || h.Scrypt {
 		out = append(out, warning("someone who can decrypt runs rigup-exec secrets rekey",
 			"%s and the secrets file disagree: %d listed key(s) cannot decrypt it yet, it is encrypted to %d key(s) not listed",
-			recipientsFileName, len(d.added)+d.x25519Added(), len(d.removed)+d.unknown+d.x25519Removed()+len(h.Others)))
+			project.RecipientsFile, len(d.Added)+d.X25519Added(), len(d.Removed)+d.Unknown+d.X25519Removed()+len(h.Others)))
 	} else {
-		out = append(out, ok("%s lists exactly the keys the secrets file is encrypted to", recipientsFileName))
+		out = append(out, ok("%s lists exactly the keys the secrets file is encrypted to", project.RecipientsFile))
 	}
 	return out
 }
@@ -289,13 +289,13 @@ func has(fs []finding, state string) bool {
 
 // intersect returns the recipients of a that b has too.
 func intersect(a, b []crypto.Recipient) []crypto.Recipient {
-	return minus(a, minus(a, b))
+	return project.Minus(a, project.Minus(a, b))
 }
 
 // doctorEditor says which editor secrets edit would start, and how far it
 // keeps copies of the secrets off the disk.
-func doctorEditor() finding {
-	ed, err := editorCommand(os.Getenv, nil, "FILE", "DIR")
+func (c *CLI) doctorEditor() finding {
+	ed, err := editorCommand(c.env.get, nil, "FILE", "DIR")
 	if err != nil {
 		return problem("set VISUAL or EDITOR to your editor", "editor: %v", err)
 	}

@@ -40,21 +40,14 @@ const (
 	envConfigRoot = "RIGUP_CONFIG_TEMPLATES" // the template root it was rendered from
 )
 
-// testHookPrepared, when set (by a build for the end-to-end tests), is
-// called once the directory is ready and before the child starts; a signal
-// it returns is taken as one that arrived then.
-var testHookPrepared func(dir string) os.Signal
-
-// Run renders the templates into a new private directory, runs the command
-// with XDG_CONFIG_HOME pointing there, and wipes the directory when the
-// command has exited, whatever the way.
+// Run renders the templates and runs the command.
 func (c *runCmd) Run(cli *CLI, ui *ui, k *kong.Context) error {
 	argv := c.argv()
 	if len(argv) == 0 {
 		return hint(errors.New("no command to run"), "rigup-exec [flags] -- COMMAND [ARG...]")
 	}
 	// Looked up first, so that a mistyped command costs no passphrase.
-	path, err := exec.LookPath(argv[0], os.Getenv("PATH"))
+	path, err := exec.LookPath(argv[0], cli.env.get("PATH"))
 	if err != nil {
 		return commandError(err, argv[0], commands(k))
 	}
@@ -62,10 +55,10 @@ func (c *runCmd) Run(cli *CLI, ui *ui, k *kong.Context) error {
 	if err != nil {
 		return err
 	}
-	if dir := os.Getenv(envConfigDir); dir != "" && os.Getenv(envConfigRoot) == root && tmpfs.Live(dir) {
+	if dir := cli.env.get(envConfigDir); dir != "" && cli.env.get(envConfigRoot) == root && tmpfs.Live(dir) {
 		// A rigup-exec under rigup-exec: the directory is there and
 		// held, so it is only a matter of running the command.
-		env := setenv(os.Environ(), envConfigHome, dir)
+		env := cli.env.with(envConfigHome, dir)
 		return fmt.Errorf("running %s: %w", argv[0], syscall.Exec(path, argv, env))
 	}
 
@@ -84,7 +77,7 @@ func (c *runCmd) Run(cli *CLI, ui *ui, k *kong.Context) error {
 	if err != nil {
 		return err
 	}
-	env := os.Environ()
+	env := cli.env.vars
 	env = setenv(env, envConfigHome, dir.Path)
 	env = setenv(env, envConfigDir, dir.Path)
 	env = setenv(env, envConfigRoot, root)
@@ -224,20 +217,12 @@ func (c *CLI) prepare(ui *ui, root string, sigs *exec.Signals, g *gate) (*tmpfs.
 	return dir, nil
 }
 
-// templateRoot returns the absolute template root.
-func (c *CLI) templateRoot() (string, error) {
-	if c.Templates == "" {
-		return "", hint(errors.New("no template root given"), "pass --templates DIR or set RIGUP_TEMPLATES")
-	}
-	return filepath.Abs(expandHome(c.Templates))
-}
-
 // createDir makes a private directory, in RAM unless --allow-disk, and
 // warns when it is on disk.
 func (c *CLI) createDir(ui *ui, rig string) (*tmpfs.Dir, error) {
 	opt := tmpfs.Options{
 		Rig:        rig,
-		RuntimeDir: os.Getenv("XDG_RUNTIME_DIR"),
+		RuntimeDir: c.env.get("XDG_RUNTIME_DIR"),
 		AllowDisk:  c.AllowDisk,
 	}
 	if c.AllowDisk {
@@ -290,17 +275,6 @@ var nixHash = regexp.MustCompile(`^[0-9a-z]{32}-`)
 // rigName labels the directory after the template root, store hash cut.
 func rigName(root string) string {
 	return nixHash.ReplaceAllString(filepath.Base(root), "")
-}
-
-// setenv returns env with key set to value, once.
-func setenv(env []string, key, value string) []string {
-	out := env[:0:0]
-	for _, kv := range env {
-		if !strings.HasPrefix(kv, key+"=") {
-			out = append(out, kv)
-		}
-	}
-	return append(out, key+"="+value)
 }
 
 // commandError gives the shell's statuses to a command that cannot be run:

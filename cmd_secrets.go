@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"errors"
 	"fmt"
@@ -10,7 +9,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
-	"slices"
 	"strings"
 	"syscall"
 
@@ -18,18 +16,19 @@ import (
 
 	"rigup-exec/crypto"
 	"rigup-exec/exec"
+	"rigup-exec/project"
 	"rigup-exec/tmpl"
 )
 
 type secretsCmd struct {
 	Edit       secretsEditCmd       `cmd:"" help:"Edit the secrets in $$EDITOR, through a private directory in RAM, and encrypt them again to their recipients."`
-	Rekey      secretsRekeyCmd      `cmd:"" help:"Encrypt the secrets file again to exactly the keys in rigup.secrets.recipients."`
-	Recipients secretsRecipientsCmd `cmd:"" help:"List the keys in rigup.secrets.recipients, and which are yours."`
+	Rekey      secretsRekeyCmd      `cmd:"" help:"Encrypt the secrets file again to exactly the keys in rigup.Secrets.recipients."`
+	Recipients secretsRecipientsCmd `cmd:"" help:"List the keys in rigup.Secrets.recipients, and which are yours."`
 }
 
 // newSecrets is what a new secrets file starts as.
 const newSecrets = `# Secrets of this project, as TOML. This file only ever exists in RAM: it is
-# encrypted with age to the SSH keys in rigup.secrets.recipients. Templates
+# encrypted with age to the SSH keys in rigup.Secrets.recipients. Templates
 # refer to a value by its path, as {{ secrets.mcp.context7_api_key }}.
 #
 # [mcp]
@@ -41,90 +40,51 @@ const newSecrets = `# Secrets of this project, as TOML. This file only ever exis
 # url = "postgres://app:password@replica:5432/app"
 `
 
-// project is a secrets file, the recipients file next to it, and the lock
-// that serialises changes to them.
-type project struct {
-	secrets, recipients string // paths
-	exists              bool   // the secrets file exists
-	lock                *os.File
-}
-
 // openProject locates and locks the secrets file. With create, a missing
 // one is to be made at --secrets or RIGUP_SECRETS_FILE, else in
 // $RIG_PROJECT_ROOT, else in the working directory.
-func (c *CLI) openProject(create bool) (*project, error) {
+func (c *CLI) openProject(create bool) (*project.Project, error) {
 	path, err := c.secretsPath()
 	if err != nil {
 		if !create {
 			return nil, err
 		}
-		wd, err := os.Getwd()
-		if err != nil {
-			return nil, err
-		}
-		path = filepath.Join(wd, secretsFileName)
+		path = filepath.Join(c.env.wd, project.SecretsFile)
 	}
-	if path, err = filepath.Abs(path); err != nil {
+	p, err := project.Open(path)
+	if errors.Is(err, project.ErrBusy) {
+		return nil, hint(fmt.Errorf("%s is being changed by another rigup-exec", display(path)),
+			"wait for it to finish, then try again")
+	}
+	if err != nil {
 		return nil, err
 	}
-	p := &project{secrets: path, recipients: filepath.Join(filepath.Dir(path), recipientsFileName)}
-	p.exists = fileExists(path)
-	if !p.exists && !create {
+	p.Hook = testHookWrite
+	if !p.Exists && !create {
+		p.Close()
 		return nil, hint(fmt.Errorf("secrets file %s does not exist", display(path)), "create it with rigup-exec secrets edit")
 	}
-	if p.lock, err = lockDir(filepath.Dir(path), display(path)); err != nil {
-		return nil, err
-	}
-	removeLeftovers(p.secrets)
-	removeLeftovers(p.recipients)
 	return p, nil
 }
 
-func (p *project) close() { p.lock.Close() }
-
-func fileExists(p string) bool {
-	_, err := os.Stat(p)
-	return err == nil
-}
-
-// recipientsFile is the recipients file as read: its keys, and its text.
-type recipientsFile struct {
-	keys   []crypto.Recipient
-	text   []byte
-	exists bool
-}
-
-// readRecipients reads the recipients file, if there is one.
-func (p *project) readRecipients() (recipientsFile, error) {
-	data, err := readInput(p.recipients)
+// readRecipients reads the recipients file at path, if there is one.
+func readRecipients(path string) (project.Recipients, error) {
+	data, err := readInput(path)
 	if errors.Is(err, os.ErrNotExist) {
-		return recipientsFile{}, nil
+		return project.Recipients{}, nil
 	}
 	if err != nil {
-		return recipientsFile{}, err
+		return project.Recipients{}, err
 	}
-	if err := checkTrusted("recipients file", p.recipients); err != nil {
-		return recipientsFile{}, err
+	if err := checkTrusted("recipients file", path); err != nil {
+		return project.Recipients{}, err
 	}
-	rs, err := crypto.ParseRecipients(data)
+	file, err := project.ParseRecipients(data)
 	if err != nil {
-		return recipientsFile{}, hint(fmt.Errorf("%s: %w", display(p.recipients), err),
+		return file, hint(fmt.Errorf("%s: %w", display(path), err),
 			"one public key per line: ssh-ed25519 or ssh-rsa (as in ~/.ssh/id_ed25519.pub), or an age1 key alone (as age-keygen -y prints it); # for comments")
 	}
-	return recipientsFile{keys: rs, text: data, exists: true}, nil
-}
-
-// with returns the text of the recipients file once the keys of rs it
-// does not list are added, or nil when it lists them all. A new file has
-// a header that says what it is; an existing one keeps its lines.
-func (f recipientsFile) with(rs []crypto.Recipient) []byte {
-	switch added := minus(rs, f.keys); {
-	case !f.exists:
-		return crypto.FormatRecipients(rs)
-	case len(added) > 0:
-		return crypto.AppendRecipients(f.text, added)
-	}
-	return nil
+	return file, nil
 }
 
 // ownRecipients returns the public halves of the user's keys, with the
@@ -150,38 +110,38 @@ func ownRecipients(keys []*crypto.Key, paths []string) []crypto.Recipient {
 // the file is encrypted to what rigup-exec cannot encrypt to, a passphrase
 // or a key of an age plugin: the command (verb; doing, as the error says
 // it) would lock it out.
-func (p *project) header(candidates []crypto.Recipient, verb, doing string) (crypto.Header, error) {
-	f, err := openInput(p.secrets)
+func header(p *project.Project, candidates []crypto.Recipient, verb, doing string) (crypto.Header, error) {
+	f, err := openInput(p.Secrets)
 	if err != nil {
 		return crypto.Header{}, err
 	}
 	defer f.Close()
 	h, err := crypto.ReadHeader(f, candidates)
-	switch {
-	case err != nil:
-		return h, fmt.Errorf("%s: %w", display(p.secrets), err)
-	case h.Scrypt:
-		return h, hint(fmt.Errorf("%s is encrypted with a passphrase (age -p), not to keys: rigup-exec cannot %s it", display(p.secrets), verb),
-			"decrypt it with age -d, and encrypt the plaintext again with age -R "+recipientsFileName)
-	case len(h.Others) > 0:
-		var types []string
-		for _, t := range h.Others {
-			if len(t) > 32 { // a stanza type is printable ASCII, of any length
-				t = t[:32] + "..."
-			}
-			if !slices.Contains(types, t) {
-				types = append(types, t)
-			}
-		}
-		kind := "a type"
-		if len(types) > 1 {
-			kind = "types"
-		}
-		return h, hint(fmt.Errorf("%s is also encrypted to %s of %s rigup-exec cannot encrypt to (%s): %s would lock %s out",
-			display(p.secrets), plural(len(h.Others), "key"), kind, strings.Join(types, ", "), doing, itOrThem(len(h.Others))),
-			"rigup-exec encrypts only to ssh-ed25519, ssh-rsa and age1 (X25519) keys: change this file with age itself")
+	if err != nil {
+		return h, fmt.Errorf("%s: %w", display(p.Secrets), err)
 	}
-	return h, nil
+	var u *project.UnsupportedError
+	if err := project.CheckHeader(h); !errors.As(err, &u) {
+		return h, nil
+	}
+	if u.Scrypt {
+		return h, hint(fmt.Errorf("%s is encrypted with a passphrase (age -p), not to keys: rigup-exec cannot %s it", display(p.Secrets), verb),
+			"decrypt it with age -d, and encrypt the plaintext again with age -R "+project.RecipientsFile)
+	}
+	var types []string
+	for _, t := range u.Others {
+		if len(t) > 32 { // a stanza type is printable ASCII, of any length
+			t = t[:32] + "..."
+		}
+		types = append(types, t)
+	}
+	kind := "a type"
+	if len(types) > 1 {
+		kind = "types"
+	}
+	return h, hint(fmt.Errorf("%s is also encrypted to %s of %s rigup-exec cannot encrypt to (%s): %s would lock %s out",
+		display(p.Secrets), plural(u.Keys, "key"), kind, strings.Join(types, ", "), doing, itOrThem(u.Keys)),
+		"rigup-exec encrypts only to ssh-ed25519, ssh-rsa and age1 (X25519) keys: change this file with age itself")
 }
 
 func itOrThem(n int) string {
@@ -191,138 +151,43 @@ func itOrThem(n int) string {
 	return "them"
 }
 
-// unnamed fails when the secrets file, which no recipients file goes
-// with, is encrypted to keys that cannot be named: SSH keys that none of
-// the user's or -R keys is, and every X25519 key (its stanza does not say
-// which age1 key it is for). Saving it would lock them out.
-func (p *project) unnamed(h crypto.Header) error {
+// unnamedError says which keys of a file made with age -R alone cannot be
+// named, and what to do.
+func unnamedError(p *project.Project, e *project.UnnamedError) error {
 	var what []string
-	if h.UnknownSSH > 0 {
-		what = append(what, plural(h.UnknownSSH, "other SSH key"))
+	if e.UnknownSSH > 0 {
+		what = append(what, plural(e.UnknownSSH, "other SSH key"))
 	}
-	if h.X25519 > 0 {
-		what = append(what, plural(h.X25519, "age1 (X25519) key"))
-	}
-	if len(what) == 0 {
-		return nil
+	if e.X25519 > 0 {
+		what = append(what, plural(e.X25519, "age1 (X25519) key"))
 	}
 	return hint(fmt.Errorf("%s is also encrypted to %s that no %s names: saving it would lock %s out",
-		display(p.secrets), strings.Join(what, " and "), recipientsFileName, itOrThem(h.UnknownSSH+h.X25519)),
-		"write every recipient into "+recipientsFileName+", one per line (SSH public keys, and age1 keys as age-keygen -y prints them), then run rigup-exec secrets rekey")
+		display(p.Secrets), strings.Join(what, " and "), project.RecipientsFile, itOrThem(e.UnknownSSH+e.X25519)),
+		"write every recipient into "+project.RecipientsFile+", one per line (SSH public keys, and age1 keys as age-keygen -y prints them), then run rigup-exec secrets rekey")
 }
 
-// recipientChange is how a list of recipients differs from the ones a
-// secrets file is encrypted to.
-type recipientChange struct {
-	added, removed []crypto.Recipient // keys that can be named
-	unknown        int                // SSH keys of the file named nowhere, to be dropped
-	// An X25519 stanza does not say which age1 key it is for: when the
-	// file has some, only their number is compared with that of the age1
-	// keys listed in the recipients file.
-	x25519File, x25519Listed int
-}
-
-// x25519Removed is how many of the file's X25519 keys are dropped at least.
-func (d recipientChange) x25519Removed() int { return max(0, d.x25519File-d.x25519Listed) }
-
-// x25519Added is how many of the listed age1 keys are added at least.
-func (d recipientChange) x25519Added() int { return max(0, d.x25519Listed-d.x25519File) }
-
-func (d recipientChange) any() bool {
-	return len(d.added)+len(d.removed)+d.unknown+d.x25519Removed()+d.x25519Added() > 0
-}
-
-// removes reports whether the change would lock a key out.
-func (d recipientChange) removes() bool { return len(d.removed)+d.unknown+d.x25519Removed() > 0 }
-
-// addsOnly reports whether the change only adds keys, and only keys of
-// named. Which listed age1 keys are added cannot be told: it is enough
-// that named has as many of them.
-func (d recipientChange) addsOnly(named, listed []crypto.Recipient) bool {
-	return !d.removes() && len(minus(d.added, named)) == 0 &&
-		d.x25519Added() <= countX25519(minus(named, minus(named, listed)))
-}
-
-func countX25519(rs []crypto.Recipient) int {
-	n := 0
-	for _, r := range rs {
-		if r.X25519 != nil {
-			n++
-		}
-	}
-	return n
-}
-
-// changeTo compares the recipients the secrets file is encrypted to, as
-// its header h says, with want; listed are the keys of the recipients
-// file. The SSH keys of want and of the header's matches are named. An
-// age1 key is named when the file has no X25519 stanza, or when the
-// recipients file does not list it (a key of -R); otherwise only numbers
-// are compared.
-func (p *project) changeTo(h crypto.Header, want, listed []crypto.Recipient) recipientChange {
-	if !p.exists {
-		return recipientChange{added: want}
-	}
-	d := recipientChange{removed: minus(h.Matched, want), unknown: h.UnknownSSH, x25519File: h.X25519}
-	for _, r := range minus(want, h.Matched) {
-		switch {
-		case r.X25519 == nil || h.X25519 == 0 || len(minus([]crypto.Recipient{r}, listed)) > 0:
-			d.added = append(d.added, r)
-		default:
-			d.x25519Listed++
-		}
-	}
-	return d
-}
-
-// union returns the recipients of lists, each once, in their order.
-func union(lists ...[]crypto.Recipient) []crypto.Recipient {
-	var out []crypto.Recipient
-	for _, l := range lists {
-		for _, r := range l {
-			out = append(out, minus([]crypto.Recipient{r}, out)...)
-		}
-	}
-	return out
-}
-
-// minus returns the recipients of a that are not in b.
-func minus(a, b []crypto.Recipient) []crypto.Recipient {
-	var out []crypto.Recipient
-	for _, r := range a {
-		found := false
-		for _, s := range b {
-			found = found || r.ID() == s.ID()
-		}
-		if !found {
-			out = append(out, r)
-		}
-	}
-	return out
-}
-
-func (u *ui) showChange(d recipientChange) {
-	for _, r := range d.added {
+func (u *ui) showChange(d project.Change) {
+	for _, r := range d.Added {
 		u.notef("recipient added: %s", describeRecipient(r))
 	}
-	if n := d.x25519Added(); n > 0 {
+	if n := d.X25519Added(); n > 0 {
 		u.notef("recipient added: %s: %s lists %d, the file is encrypted to %d (%s cannot be told)",
-			plural(n, "age1 (X25519) key"), recipientsFileName, d.x25519Listed, d.x25519File, whichOnes(n))
+			plural(n, "age1 (X25519) key"), project.RecipientsFile, d.X25519Listed, d.X25519File, whichOnes(n))
 	}
-	for _, r := range d.removed {
+	for _, r := range d.Removed {
 		u.notef("recipient removed: %s", describeRecipient(r))
 	}
-	if d.unknown > 0 {
+	if d.Unknown > 0 {
 		u.notef("recipient removed: %s the file is encrypted to, named nowhere (no longer in %s?)",
-			plural(d.unknown, "SSH key"), recipientsFileName)
+			plural(d.Unknown, "SSH key"), project.RecipientsFile)
 	}
-	switch n := d.x25519Removed(); {
-	case n > 0 && d.x25519Listed == 0:
+	switch n := d.X25519Removed(); {
+	case n > 0 && d.X25519Listed == 0:
 		u.notef("recipient removed: %s the file is encrypted to, named nowhere (no longer in %s?)",
-			plural(n, "age1 (X25519) key"), recipientsFileName)
+			plural(n, "age1 (X25519) key"), project.RecipientsFile)
 	case n > 0:
 		u.notef("recipient removed: %s: the file is encrypted to %d, %s lists %d (%s cannot be told)",
-			plural(n, "age1 (X25519) key"), d.x25519File, recipientsFileName, d.x25519Listed, whichOnes(n))
+			plural(n, "age1 (X25519) key"), d.X25519File, project.RecipientsFile, d.X25519Listed, whichOnes(n))
 	}
 }
 
@@ -345,8 +210,8 @@ func describeRecipient(r crypto.Recipient) string {
 // without a terminal, given says whether the command line already asked
 // for it: rekey asks for any change, -R (byR) for adding the keys it names
 // and nothing else.
-func (u *ui) consent(d recipientChange, name string, given, byR bool) error {
-	if !d.any() {
+func (u *ui) consent(d project.Change, name string, given, byR bool) error {
+	if !d.Any() {
 		return nil
 	}
 	u.showChange(d)
@@ -355,9 +220,9 @@ func (u *ui) consent(d recipientChange, name string, given, byR bool) error {
 		return err
 	}
 	if asked && !ok || !asked && !given {
-		hints := []string{"run rigup-exec secrets rekey to encrypt to the keys in " + recipientsFileName}
-		if d.removes() {
-			hints = append(hints, "to keep a key that would be removed, list it in "+recipientsFileName+" first")
+		hints := []string{"run rigup-exec secrets rekey to encrypt to the keys in " + project.RecipientsFile}
+		if d.Removes() {
+			hints = append(hints, "to keep a key that would be removed, list it in "+project.RecipientsFile+" first")
 		}
 		if byR && !asked {
 			hints = append(hints, "-R consents to adding the keys it names, and to nothing else: add them after the rekey")
@@ -368,22 +233,16 @@ func (u *ui) consent(d recipientChange, name string, given, byR bool) error {
 }
 
 // save encrypts plaintext to rs and replaces the secrets file with it,
-// writing the recipients file first when there is a new text for it: a
-// crash between the two leaves a recipients file that rekey then applies.
-func (p *project) save(ui *ui, plaintext []byte, rs []crypto.Recipient, recipientsText []byte) error {
-	if recipientsText != nil {
-		if err := writeAtomic(p.recipients, recipientsText, 0o644); err != nil {
-			return fmt.Errorf("writing %s: %w", display(p.recipients), err)
+// and the recipients file with recipientsText when that is not nil.
+func save(ui *ui, p *project.Project, plaintext []byte, rs []crypto.Recipient, recipientsText []byte) error {
+	if err := p.Save(plaintext, rs, recipientsText); err != nil {
+		var we *project.WriteError
+		if errors.As(err, &we) {
+			return fmt.Errorf("writing %s: %w", display(we.Path), we.Err)
 		}
-	}
-	var out bytes.Buffer
-	if err := crypto.EncryptTo(&out, plaintext, rs); err != nil {
 		return err
 	}
-	if err := writeAtomic(p.secrets, out.Bytes(), 0o644); err != nil {
-		return fmt.Errorf("writing %s: %w", display(p.secrets), err)
-	}
-	ui.notef("%s saved, encrypted to %s", display(p.secrets), plural(len(rs), "recipient"))
+	ui.notef("%s saved, encrypted to %s", display(p.Secrets), plural(len(rs), "recipient"))
 	return nil
 }
 
@@ -402,12 +261,12 @@ func (e *secretsEditCmd) Run(cli *CLI, ui *ui) error {
 	if err != nil {
 		return err
 	}
-	defer p.close()
-	file, err := p.readRecipients()
+	defer p.Close()
+	file, err := readRecipients(p.Recipients)
 	if err != nil {
 		return err
 	}
-	listed, hasFile := file.keys, file.exists
+	listed := file.Keys
 	keys, err := cli.loadKeys(ui)
 	if err != nil {
 		return err
@@ -415,41 +274,30 @@ func (e *secretsEditCmd) Run(cli *CLI, ui *ui) error {
 	keyPaths, _ := cli.identityPaths()
 	own := ownRecipients(keys, keyPaths)
 	var h crypto.Header
-	if p.exists {
-		if h, err = p.header(union(listed, own, extra), "edit", "saving it"); err != nil {
+	if p.Exists {
+		if h, err = header(p, project.Union(listed, own, extra), "edit", "saving it"); err != nil {
 			return err
 		}
 	}
-	want := listed
+	want, err := project.EditRecipients(p.Exists, file, h, own, extra)
+	var unnamed *project.UnnamedError
 	switch {
-	case !hasFile && !p.exists:
-		if len(own) == 0 && len(extra) == 0 {
-			return hint(errors.New("no public key of yours to encrypt a new secrets file to"),
-				"pass -R with your public key (~/.ssh/id_ed25519.pub)")
-		}
-		if len(own) > 0 {
-			want = own[:1] // the first identity: ~/.ssh/id_ed25519, else id_rsa
-		}
-	case !hasFile:
-		// A file made with age -R alone: keep the recipients that can be
-		// named (the user's keys, and -R keys it is encrypted to
-		// already), and refuse to drop those that cannot.
-		if err := p.unnamed(h); err != nil {
-			return err
-		}
-		want = h.Matched
+	case errors.Is(err, project.ErrNoKey):
+		return hint(errors.New("no public key of yours to encrypt a new secrets file to"),
+			"pass -R with your public key (~/.ssh/id_ed25519.pub)")
+	case errors.As(err, &unnamed):
+		return unnamedError(p, unnamed)
+	case errors.Is(err, project.ErrNobody) && p.Exists:
+		return hint(fmt.Errorf("%s names nobody", display(p.Recipients)),
+			"add the public keys of everyone who may decrypt "+display(p.Secrets)+" to it")
+	case errors.Is(err, project.ErrNobody):
+		return hint(fmt.Errorf("%s names nobody", display(p.Recipients)), "add public keys to it, or pass -R KEY")
+	case err != nil:
+		return err
 	}
-	want = append(want, minus(extra, want)...)
-	if len(want) == 0 {
-		if p.exists {
-			return hint(fmt.Errorf("%s names nobody", display(p.recipients)),
-				"add the public keys of everyone who may decrypt "+display(p.secrets)+" to it")
-		}
-		return hint(fmt.Errorf("%s names nobody", display(p.recipients)), "add public keys to it, or pass -R KEY")
-	}
-	change := p.changeTo(h, want, listed)
-	if p.exists {
-		if err := ui.consent(change, display(p.secrets), change.addsOnly(extra, listed), len(extra) > 0); err != nil {
+	change := project.ChangeTo(p.Exists, h, want, listed)
+	if p.Exists {
+		if err := ui.consent(change, display(p.Secrets), change.AddsOnly(extra, listed), len(extra) > 0); err != nil {
 			return err
 		}
 	} else {
@@ -460,8 +308,8 @@ func (e *secretsEditCmd) Run(cli *CLI, ui *ui) error {
 	// kept while the editor runs: editInRAM clears it once written.
 	var old []byte
 	forgetting(func() {
-		if p.exists {
-			old, err = cli.decryptFile(ui, p.secrets)
+		if p.Exists {
+			old, err = cli.decryptFile(ui, p.Secrets)
 		} else {
 			old = []byte(newSecrets)
 		}
@@ -475,17 +323,17 @@ func (e *secretsEditCmd) Run(cli *CLI, ui *ui) error {
 	if err != nil {
 		return err
 	}
-	if sha256.Sum256(edited) == before && !change.any() {
-		if p.exists {
-			ui.notef("no changes, %s is left as it was", display(p.secrets))
+	if sha256.Sum256(edited) == before && !change.Any() {
+		if p.Exists {
+			ui.notef("no changes, %s is left as it was", display(p.Secrets))
 		} else {
-			ui.notef("no changes, %s is not created", display(p.secrets))
+			ui.notef("no changes, %s is not created", display(p.Secrets))
 		}
 		return nil
 	}
 	forgetting(func() {
 		cli.warnUnresolved(ui, edited)
-		err = p.save(ui, edited, want, file.with(want))
+		err = save(ui, p, edited, want, file.With(want))
 	})
 	return err
 }
@@ -496,7 +344,7 @@ func parseRecipientArgs(args []string) ([]crypto.Recipient, error) {
 	for _, a := range args {
 		line := a
 		isKey := strings.HasPrefix(a, "ssh-") || strings.HasPrefix(a, "age1")
-		if !isKey && (fileExists(a) || strings.HasSuffix(a, ".pub") || strings.Contains(a, "/")) {
+		if !isKey && (isFile(a) || strings.HasSuffix(a, ".pub") || strings.Contains(a, "/")) {
 			data, err := readInput(a)
 			if err != nil {
 				var pe *fs.PathError
@@ -511,7 +359,7 @@ func parseRecipientArgs(args []string) ([]crypto.Recipient, error) {
 		if err != nil {
 			return nil, hint(fmt.Errorf("-R %s: %w", shortArg(a), err), recipientArgHint)
 		}
-		rs = append(rs, minus([]crypto.Recipient{r}, rs)...)
+		rs = append(rs, project.Minus([]crypto.Recipient{r}, rs)...)
 	}
 	return rs, nil
 }
@@ -577,15 +425,15 @@ func (c *CLI) editInRAM(ui *ui, plaintext []byte) ([]byte, error) {
 	file := filepath.Join(dir.Path, name)
 	var selectEditor func() bool
 	if interactive() {
-		selectEditor = func() bool { return runSelectEditor(sigs) }
+		selectEditor = func() bool { return c.runSelectEditor(sigs) }
 	}
 	for {
-		ed, err := editorCommand(os.Getenv, selectEditor, file, dir.Path)
+		ed, err := editorCommand(c.env.get, selectEditor, file, dir.Path)
 		if err != nil {
 			return nil, hint(err, "set EDITOR to your editor, e.g. EDITOR=vim")
 		}
 		selectEditor = nil // asked once at most
-		if err := runEditor(ed, sigs); err != nil {
+		if err := c.runEditor(ed, sigs); err != nil {
 			return nil, err
 		}
 		// Read back and parsed in secret mode, so that the decoder's
@@ -631,12 +479,12 @@ func (c *CLI) editInRAM(ui *ui, plaintext []byte) ([]byte, error) {
 // ended, as sops and git report it, not a status passed on: the editor's
 // status is not the edit's. Only SIGINT, Ctrl-C, ends with 130, as Ctrl-C
 // at a question does.
-func runEditor(ed *editor, sigs *exec.Signals) error {
-	path, err := exec.LookPath(ed.argv[0], os.Getenv("PATH"))
+func (c *CLI) runEditor(ed *editor, sigs *exec.Signals) error {
+	path, err := exec.LookPath(ed.argv[0], c.env.get("PATH"))
 	if err != nil {
 		return hint(fmt.Errorf("editor: %w", err), "set VISUAL or EDITOR to your editor")
 	}
-	env := os.Environ()
+	env := c.env.vars
 	for _, kv := range ed.env {
 		k, v, _ := strings.Cut(kv, "=")
 		env = setenv(env, k, v)
@@ -658,12 +506,12 @@ func runEditor(ed *editor, sigs *exec.Signals) error {
 
 // runSelectEditor runs Debian's select-editor, which asks on the terminal
 // which editor sensible-editor should use, as sensible-editor itself would.
-func runSelectEditor(sigs *exec.Signals) bool {
-	path, err := exec.LookPath("select-editor", os.Getenv("PATH"))
+func (c *CLI) runSelectEditor(sigs *exec.Signals) bool {
+	path, err := exec.LookPath("select-editor", c.env.get("PATH"))
 	if err != nil {
 		return false
 	}
-	st, err := exec.Run(&exec.Cmd{Path: path, Args: []string{"select-editor"}, Env: os.Environ(),
+	st, err := exec.Run(&exec.Cmd{Path: path, Args: []string{"select-editor"}, Env: c.env.vars,
 		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}, sigs)
 	return err == nil && st.Signal == 0 && st.Code == 0
 }
@@ -704,14 +552,14 @@ func (secretsRekeyCmd) Run(cli *CLI, ui *ui) error {
 	if err != nil {
 		return err
 	}
-	defer p.close()
-	file, err := p.readRecipients()
+	defer p.Close()
+	file, err := readRecipients(p.Recipients)
 	if err != nil {
 		return err
 	}
-	want := file.keys
+	want := file.Keys
 	if len(want) == 0 {
-		return hint(fmt.Errorf("%s lists no recipient", display(p.recipients)),
+		return hint(fmt.Errorf("%s lists no recipient", display(p.Recipients)),
 			"write the public keys of everyone who may decrypt into it, one per line")
 	}
 	keys, err := cli.loadKeys(ui)
@@ -719,31 +567,31 @@ func (secretsRekeyCmd) Run(cli *CLI, ui *ui) error {
 		return err
 	}
 	keyPaths, _ := cli.identityPaths()
-	h, err := p.header(union(want, ownRecipients(keys, keyPaths)), "rekey", "rekeying it")
+	h, err := header(p, project.Union(want, ownRecipients(keys, keyPaths)), "rekey", "rekeying it")
 	if err != nil {
 		return err
 	}
-	change := p.changeTo(h, want, want)
+	change := project.ChangeTo(p.Exists, h, want, want)
 	switch {
-	case !change.any() && countX25519(want) == 0:
-		ui.notef("%s is encrypted to exactly the keys in %s already", display(p.secrets), recipientsFileName)
+	case change.Settled(want):
+		ui.notef("%s is encrypted to exactly the keys in %s already", display(p.Secrets), project.RecipientsFile)
 		return nil
-	case !change.any():
+	case !change.Any():
 		// As many age1 keys as X25519 stanzas: they may still be other
 		// keys (a line replaced by hand), which only encrypting again
 		// to them settles.
 		ui.notef("which age1 keys %s is encrypted to cannot be read from it: encrypting it again to those in %s",
-			display(p.secrets), recipientsFileName)
+			display(p.Secrets), project.RecipientsFile)
 	}
-	if err := ui.consent(change, display(p.secrets), true, false); err != nil {
+	if err := ui.consent(change, display(p.Secrets), true, false); err != nil {
 		return err
 	}
-	plain, err := cli.decryptFile(ui, p.secrets)
+	plain, err := cli.decryptFile(ui, p.Secrets)
 	if err != nil {
 		return err
 	}
 	defer clear(plain)
-	return p.save(ui, plain, want, nil)
+	return save(ui, p, plain, want, nil)
 }
 
 type secretsRecipientsCmd struct{}
@@ -754,8 +602,8 @@ func (secretsRecipientsCmd) Run(cli *CLI, ui *ui) error {
 	if err != nil {
 		return err
 	}
-	defer p.close()
-	file, err := p.readRecipients()
+	defer p.Close()
+	file, err := readRecipients(p.Recipients)
 	if err != nil {
 		return err
 	}
@@ -764,18 +612,18 @@ func (secretsRecipientsCmd) Run(cli *CLI, ui *ui) error {
 		keyPaths, _ := cli.identityPaths()
 		own = ownRecipients(keys, keyPaths)
 	}
-	if !file.exists {
-		err := fmt.Errorf("there is no %s next to %s", recipientsFileName, display(p.secrets))
+	if !file.Exists {
+		err := fmt.Errorf("there is no %s next to %s", project.RecipientsFile, display(p.Secrets))
 		byHand := "write it by hand: one public key per line (SSH public keys, and age1 keys as age-keygen -y prints them)"
-		if h, herr := p.header(own, "edit", "saving it"); herr != nil || p.unnamed(h) != nil {
+		if h, herr := header(p, own, "edit", "saving it"); herr != nil || project.Unnamed(h) != nil {
 			// secrets edit would refuse to write one.
 			return hint(err, byHand)
 		}
 		return hint(err, "rigup-exec secrets edit writes one, or "+byHand)
 	}
-	for _, r := range file.keys {
+	for _, r := range file.Keys {
 		mark := ""
-		if len(minus([]crypto.Recipient{r}, own)) == 0 {
+		if project.Has(own, r) {
 			mark = " (yours)"
 		}
 		fmt.Fprintf(ui.stdout, "%s%s\n", describeRecipient(r), mark)

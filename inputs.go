@@ -11,10 +11,9 @@ import (
 	"syscall"
 
 	"rigup-exec/crypto"
+	"rigup-exec/project"
 	"rigup-exec/tmpl"
 )
-
-const secretsFileName = "rigup.secrets.toml.age"
 
 // loadTree scans the template root given by --templates or RIGUP_TEMPLATES.
 func (c *CLI) loadTree() (*tmpl.Tree, error) {
@@ -34,31 +33,44 @@ func loadTrustedTree(root string) (*tmpl.Tree, error) {
 	return tmpl.Load(root, trustedEntry(root))
 }
 
+// abs makes a path from the command line or the environment absolute:
+// ~/ is the home directory, and a relative path is taken from the working
+// directory main read. Every input path goes through it once.
+func (c *CLI) abs(p string) string {
+	p = expandHome(p)
+	if !filepath.IsAbs(p) && c.env.wd != "" {
+		p = filepath.Join(c.env.wd, p)
+	}
+	return filepath.Clean(p)
+}
+
+// templateRoot returns the absolute template root.
+func (c *CLI) templateRoot() (string, error) {
+	if c.Templates == "" {
+		return "", hint(errors.New("no template root given"), "pass --templates DIR or set RIGUP_TEMPLATES")
+	}
+	return c.abs(c.Templates), nil
+}
+
 // secretsPath finds the secrets file: --secrets or RIGUP_SECRETS_FILE, else
 // the one in $RIG_PROJECT_ROOT, else the nearest one walking up from the
-// working directory.
+// working directory. The path is absolute.
 func (c *CLI) secretsPath() (string, error) {
 	if c.Secrets != "" {
-		return expandHome(c.Secrets), nil
+		return c.abs(c.Secrets), nil
 	}
-	if root := os.Getenv("RIG_PROJECT_ROOT"); root != "" {
-		return filepath.Join(expandHome(root), secretsFileName), nil
+	if root := c.env.get("RIG_PROJECT_ROOT"); root != "" {
+		return filepath.Join(c.abs(root), project.SecretsFile), nil
 	}
-	wd, err := os.Getwd()
+	if c.env.wd == "" {
+		return "", errors.New("the working directory cannot be read")
+	}
+	p, err := project.Find(c.env.wd)
 	if err != nil {
-		return "", err
+		return "", hint(fmt.Errorf("no %s in %s or any directory above it", project.SecretsFile, tilde(c.env.wd)),
+			"pass --secrets FILE, set RIGUP_SECRETS_FILE, or run from the project")
 	}
-	for dir := wd; ; dir = filepath.Dir(dir) {
-		p := filepath.Join(dir, secretsFileName)
-		if _, err := os.Stat(p); err == nil {
-			return p, nil
-		}
-		if dir == filepath.Dir(dir) {
-			break
-		}
-	}
-	return "", hint(fmt.Errorf("no %s in %s or any directory above it", secretsFileName, tilde(wd)),
-		"pass --secrets FILE, set RIGUP_SECRETS_FILE, or run from the project")
+	return p, nil
 }
 
 // identityPaths returns the keys to try: --identity, else AGE_IDENTITY, else
@@ -67,7 +79,7 @@ func (c *CLI) identityPaths() ([]string, error) {
 	var paths []string
 	if len(c.Identity) > 0 {
 		paths = c.Identity
-	} else if env := os.Getenv("AGE_IDENTITY"); env != "" {
+	} else if env := c.env.get("AGE_IDENTITY"); env != "" {
 		for _, p := range filepath.SplitList(env) {
 			if p != "" {
 				paths = append(paths, p)
@@ -76,12 +88,12 @@ func (c *CLI) identityPaths() ([]string, error) {
 	}
 	if len(paths) > 0 {
 		for i, p := range paths {
-			paths[i] = expandHome(p)
+			paths[i] = expandHome(p) // as given, so that messages name them so
 		}
 		return paths, nil
 	}
-	home, err := os.UserHomeDir()
-	if err != nil {
+	home := c.env.home
+	if home == "" {
 		return nil, hint(errors.New("no home directory to find SSH keys in"), "pass one with --identity")
 	}
 	defaults := []string{filepath.Join(home, ".ssh", "id_ed25519"), filepath.Join(home, ".ssh", "id_rsa")}
@@ -151,7 +163,7 @@ func (c *CLI) loadKeys(ui *ui) ([]*crypto.Key, error) {
 	}
 	var keys []*crypto.Key
 	for _, p := range keyPaths {
-		k, err := crypto.LoadKey(p, tilde(p), ui.askPassphrase)
+		k, err := crypto.LoadKey(p, tilde(p), c.askPassphrase)
 		if err != nil {
 			return nil, keyError(err, p)
 		}
@@ -191,39 +203,6 @@ func decryptError(err error, keys []*crypto.Key) error {
 		return hint(err, "run it in a terminal, or set SSH_ASKPASS to a program that prints the passphrase (with SSH_ASKPASS_REQUIRE=force when there is no display)")
 	}
 	return err
-}
-
-// expandHome replaces a leading ~/ with the home directory ($HOME, unlike
-// kong's expansion, which reads the password database).
-func expandHome(p string) string {
-	if p == "~" || strings.HasPrefix(p, "~/") {
-		if home, err := os.UserHomeDir(); err == nil {
-			return filepath.Join(home, p[1:])
-		}
-	}
-	return p
-}
-
-// display shortens a file's path for messages: relative to the working
-// directory when inside it, else as tilde gives it.
-func display(p string) string {
-	if wd, err := os.Getwd(); err == nil && filepath.IsAbs(p) {
-		if rel, err := filepath.Rel(wd, p); err == nil && rel != "." && !strings.HasPrefix(rel, "..") {
-			return rel
-		}
-	}
-	return tilde(p)
-}
-
-// tilde writes a path under the home directory with ~, as SSH keys are
-// usually spoken of.
-func tilde(p string) string {
-	if home, err := os.UserHomeDir(); err == nil && home != "/" {
-		if rest, ok := strings.CutPrefix(p, home+"/"); ok {
-			return "~/" + rest
-		}
-	}
-	return p
 }
 
 // openInput opens an input file (the secrets file, a recipients or public

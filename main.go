@@ -39,6 +39,8 @@ type CLI struct {
 	Demo           demoCmd    `cmd:"" help:"Run a shell on a throwaway demo rig, to see what a command gets."`
 	Version        versionCmd `cmd:"" help:"Print the version."`
 	JanitorProcess janitorCmd `cmd:"" name:"janitor" hidden:"" help:"Wait for rigup-exec to exit, then wipe DIR (started by --janitor)."`
+
+	env environ // read once, in mainDying
 }
 
 func main() {
@@ -78,7 +80,8 @@ func mainDying(args []string, stdout, stderr io.Writer) (status int, sig syscall
 			}
 		}
 	}()
-	var cli CLI
+	cli := CLI{env: readEnviron()}
+	paths.wd, paths.home = cli.env.wd, cli.env.home
 	ctx, err := parse(&cli, args, stdout, stderr)
 	if err != nil {
 		ui.errorf("%s", lowerFirst(err.Error()))

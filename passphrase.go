@@ -41,12 +41,12 @@ var errNoPrompt = errors.New("cannot ask for the passphrase: no terminal and no 
 // terminal (/dev/tty, never stdin, which belongs to the command), or through
 // the SSH_ASKPASS program when SSH_ASKPASS_REQUIRE says so or there is no
 // terminal but a display.
-func (u *ui) askPassphrase(name string, attempt int) ([]byte, error) {
+func (c *CLI) askPassphrase(name string, attempt int) ([]byte, error) {
 	prompt := fmt.Sprintf("Enter passphrase for %s: ", name)
 	if attempt > 1 {
 		prompt = fmt.Sprintf("Wrong passphrase, try %d of %d, for %s: ", attempt, crypto.Tries, name)
 	}
-	useAskpass, allowAskpass := askpassPolicy(os.Getenv)
+	useAskpass, allowAskpass := askpassPolicy(c.env.get)
 	if !useAskpass {
 		if tty := openTTY(); tty != nil {
 			defer tty.Close()
@@ -54,7 +54,7 @@ func (u *ui) askPassphrase(name string, attempt int) ([]byte, error) {
 		}
 		useAskpass = true
 	}
-	program := os.Getenv("SSH_ASKPASS")
+	program := c.env.get("SSH_ASKPASS")
 	if useAskpass && allowAskpass && program != "" {
 		return runAskpass(program, prompt)
 	}

@@ -1,0 +1,92 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// environ is the process's environment, working directory and home, read
+// once by main and passed down in the CLI: nothing below main calls
+// os.Getenv, os.Getwd or os.UserHomeDir, so that what a command sees is
+// what main read, and tests can give it any environment.
+type environ struct {
+	vars []string // KEY=VALUE, as os.Environ gives them; what a child inherits
+	wd   string   // the working directory, "" if it cannot be read
+	home string   // $HOME, "" when unset
+}
+
+func readEnviron() environ {
+	e := environ{vars: os.Environ()}
+	e.wd, _ = os.Getwd()
+	e.home = e.get("HOME")
+	return e
+}
+
+// get returns the value of key, "" when unset; the last one wins, as with
+// getenv(3).
+func (e environ) get(key string) string {
+	for i := len(e.vars) - 1; i >= 0; i-- {
+		if k, v, ok := strings.Cut(e.vars[i], "="); ok && k == key {
+			return v
+		}
+	}
+	return ""
+}
+
+// with returns the variables with key set to value, for a child.
+func (e environ) with(key, value string) []string {
+	return setenv(e.vars, key, value)
+}
+
+// setenv returns env with key set to value, replacing any earlier value.
+func setenv(env []string, key, value string) []string {
+	out := make([]string, 0, len(env)+1)
+	for _, kv := range env {
+		if k, _, _ := strings.Cut(kv, "="); k != key {
+			out = append(out, kv)
+		}
+	}
+	return append(out, key+"="+value)
+}
+
+// paths is how messages write paths: relative to the working directory,
+// or with ~ for the home directory. main sets it from the environ it read.
+var paths struct{ wd, home string }
+
+// expandHome replaces a leading ~/ with the home directory ($HOME, unlike
+// kong's expansion, which reads the password database).
+func expandHome(p string) string {
+	if (p == "~" || strings.HasPrefix(p, "~/")) && paths.home != "" {
+		return filepath.Join(paths.home, p[1:])
+	}
+	return p
+}
+
+// display shortens a file's path for messages: relative to the working
+// directory when inside it, else as tilde gives it.
+func display(p string) string {
+	if paths.wd != "" && filepath.IsAbs(p) {
+		if rel, err := filepath.Rel(paths.wd, p); err == nil && rel != "." && !strings.HasPrefix(rel, "..") {
+			return rel
+		}
+	}
+	return tilde(p)
+}
+
+// tilde writes a path under the home directory with ~, as SSH keys are
+// usually spoken of.
+func tilde(p string) string {
+	if paths.home != "" && paths.home != "/" {
+		if rest, ok := strings.CutPrefix(p, paths.home+"/"); ok {
+			return "~/" + rest
+		}
+	}
+	return p
+}
+
+// isFile reports whether p names an existing file (of any kind).
+func isFile(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}
