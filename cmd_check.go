@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"os"
 
 	"golang.org/x/sys/unix"
 
@@ -41,26 +40,4 @@ func (checkCmd) Run(cli *CLI, ui *ui) error {
 		fmt.Fprintf(ui.stdout, "note: %s is not used by any template\n", p)
 	}
 	return nil
-}
-
-func plural(n int, what string) string {
-	if n == 1 {
-		return "1 " + what
-	}
-	return fmt.Sprintf("%d %ss", n, what)
-}
-
-// lockedSize is the memory that locking the rendered files takes: whole
-// pages.
-func lockedSize(res *tmpl.Result) int {
-	page := os.Getpagesize()
-	n := 0
-	for _, f := range res.Files {
-		n += (f.Size + page - 1) / page * page
-	}
-	return n
-}
-
-func kib(n uint64) string {
-	return fmt.Sprintf("%d KiB", (n+1023)/1024)
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 )
 
@@ -32,6 +33,24 @@ func (e environ) get(key string) string {
 		}
 	}
 	return ""
+}
+
+// cacheDir is the user's cache directory, as os.UserCacheDir finds it,
+// or "" when there is none.
+func (e environ) cacheDir() string {
+	if runtime.GOOS == "darwin" {
+		if e.home == "" {
+			return ""
+		}
+		return filepath.Join(e.home, "Library", "Caches")
+	}
+	if dir := e.get("XDG_CACHE_HOME"); filepath.IsAbs(dir) {
+		return dir
+	}
+	if e.home == "" {
+		return ""
+	}
+	return filepath.Join(e.home, ".cache")
 }
 
 // with returns the variables with key set to value, for a child.

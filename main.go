@@ -141,13 +141,6 @@ func routeDashDash(k *kong.Kong, args []string) []string {
 	return args
 }
 
-func lowerFirst(s string) string {
-	if s == "" {
-		return s
-	}
-	return strings.ToLower(s[:1]) + s[1:]
-}
-
 type versionCmd struct{}
 
 // version is set at link time by release builds (-X main.version=...).

@@ -1,0 +1,137 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"runtime"
+	"runtime/debug"
+	"sync"
+	"syscall"
+
+	"rigup-exec/exec"
+	"rigup-exec/tmpfs"
+	"rigup-exec/tmpl"
+)
+
+// prepareOrDie prepares the directory, and lets a fatal signal end that at
+// once, whatever step it is blocked in (an SSH_ASKPASS program that does
+// not answer, a slow read): until the directory is being written, nothing
+// is on disk, so the signal ends the run there and then; once it is, writing
+// is quick, and what was written is wiped. A passphrase prompt on the
+// terminal handles the signal itself, to restore the terminal.
+func (c *CLI) prepareOrDie(ui *ui, root string, sigs *exec.Signals) (*tmpfs.Dir, error) {
+	type prepared struct {
+		dir *tmpfs.Dir
+		err error
+	}
+	done := make(chan prepared, 1)
+	var g gate
+	go func() {
+		var p prepared
+		forgetting(func() { p.dir, p.err = c.prepare(ui, root, sigs, &g) })
+		// What prepare allocated is unreachable now: collected, it is
+		// erased (see forgetting), and the pages go back to the system.
+		runtime.GC()
+		debug.FreeOSMemory()
+		done <- p
+	}()
+	for {
+		select {
+		case p := <-done:
+			// One that came as it finished: the command is not started.
+			if sig := sigs.Fatal(); sig != nil && p.err == nil {
+				p.err = killedBy(sig.(syscall.Signal))
+			}
+			return p.dir, p.err
+		case sig := <-sigs.C():
+			if !exec.IsFatal(sig) {
+				continue
+			}
+			if g.abort() && !prompting.Load() {
+				cancelAskpass()
+				return nil, killedBy(sig.(syscall.Signal))
+			}
+			p := <-done
+			if p.err == nil {
+				p.err = killedBy(sig.(syscall.Signal))
+			}
+			return p.dir, p.err
+		}
+	}
+}
+
+// gate is where preparing the directory stops being abortable: from the
+// moment it is created until it is written, which takes no time worth
+// interrupting, and whose result must be wiped.
+type gate struct {
+	mu               sync.Mutex
+	aborted, writing bool
+}
+
+// write reports whether preparing may go on to write the directory.
+func (g *gate) write() bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.writing = !g.aborted
+	return g.writing
+}
+
+// abort reports whether preparing was stopped before it wrote anything.
+func (g *gate) abort() bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.aborted = !g.writing
+	return g.aborted
+}
+
+// errAborted ends a preparation that a signal stopped; nobody reads it.
+var errAborted = errors.New("stopped by a signal")
+
+// prepare renders the templates and writes them into a new private
+// directory. It returns the directory, to be wiped, even with an error.
+func (c *CLI) prepare(ui *ui, root string, sigs *exec.Signals, g *gate) (*tmpfs.Dir, error) {
+	tree, err := loadTrustedTree(root)
+	if err != nil {
+		return nil, err
+	}
+	var secrets *tmpl.Secrets
+	if tree.NeedsSecrets() {
+		if secrets, err = c.loadSecrets(ui); err != nil {
+			return nil, err
+		}
+	}
+	res, err := tree.Render(secrets)
+	if err != nil {
+		return nil, err
+	}
+	defer res.Wipe()
+	if !g.write() {
+		return nil, errAborted
+	}
+	dir, err := c.createDir(ui, rigName(root))
+	if err != nil {
+		return nil, err
+	}
+	if c.Janitor {
+		if err := startJanitor(dir.Path); err != nil {
+			return dir, fmt.Errorf("starting the janitor: %w", err)
+		}
+	}
+	if err := materialize(dir, tree, res); err != nil {
+		return dir, err
+	}
+	if c.Verbose {
+		locked, total := dir.Locked()
+		ui.notef("%s in %s (%s), %d of %d bytes locked in memory",
+			plural(len(res.Files)+len(tree.Plain), "file"), dir.Path, dir.FSType, locked, total)
+	}
+	var sig os.Signal
+	if testHookPrepared != nil {
+		sig = testHookPrepared(dir.Path)
+	}
+	if sig != nil {
+		return dir, killedBy(sig.(syscall.Signal))
+	}
+	return dir, nil
+}

@@ -1,0 +1,115 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+
+	"rigup-exec/tmpfs"
+	"rigup-exec/tmpl"
+)
+
+// createDir makes a private directory, in RAM unless --allow-disk, and
+// warns when it is on disk.
+func (c *CLI) createDir(ui *ui, rig string) (*tmpfs.Dir, error) {
+	opt := tmpfs.Options{
+		Rig:        rig,
+		RuntimeDir: c.env.get("XDG_RUNTIME_DIR"),
+		AllowDisk:  c.AllowDisk,
+	}
+	if c.AllowDisk {
+		base := c.env.cacheDir()
+		if base == "" {
+			return nil, errors.New("no directory for --allow-disk: neither XDG_CACHE_HOME nor HOME is set")
+		}
+		opt.DiskDir = filepath.Join(base, "rigup-exec")
+	}
+	dir, err := tmpfs.Create(opt)
+	var noRAM *tmpfs.NoRAMError
+	if errors.As(err, &noRAM) {
+		return nil, hint(fmt.Errorf("no private directory in RAM for the configs: %s", strings.Join(noRAM.Rejected, "; ")),
+			"set XDG_RUNTIME_DIR to a 0700 tmpfs directory of yours, or pass --allow-disk to accept a directory on disk")
+	}
+	if err == nil && dir.FSType == "disk" {
+		ui.warnf("%s is on disk (--allow-disk): wiping it afterwards is not reliable there", dir.Path)
+	}
+	return dir, err
+}
+
+// materialize writes the tree into dir: directories as directories,
+// templates rendered, plain files as links to their source.
+func materialize(dir *tmpfs.Dir, tree *tmpl.Tree, res *tmpl.Result) error {
+	for _, d := range tree.Dirs {
+		if d == "." {
+			continue
+		}
+		if err := dir.Mkdir(d); err != nil {
+			return err
+		}
+	}
+	for _, f := range res.Files {
+		// Rendered straight into the file's locked pages.
+		if err := dir.WriteFileFunc(f.Name, f.Size, f.Mode&0o111 != 0, f.Fill); err != nil {
+			return err
+		}
+	}
+	for _, p := range tree.Plain {
+		if err := dir.Symlink(p.Source, p.Name); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// nixHash matches the hash that starts the name of a Nix store path.
+var nixHash = regexp.MustCompile(`^[0-9a-z]{32}-`)
+
+// rigName labels the directory after the template root, store hash cut.
+func rigName(root string) string {
+	return nixHash.ReplaceAllString(filepath.Base(root), "")
+}
+
+// startJanitor starts the watchdog for dir in a session of its own, where
+// no terminal signal reaches it. It lives until rigup-exec exits; the pipe
+// end that keeps it waiting is close-on-exec, so the child cannot hold it.
+func startJanitor(dir string) error {
+	exe, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	r, w, err := os.Pipe()
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	p, err := os.StartProcess(exe, []string{"rigup-exec", "janitor", dir}, &os.ProcAttr{
+		Dir:   "/", // holds no directory of the user's busy
+		Files: []*os.File{r},
+		Sys:   &syscall.SysProcAttr{Setsid: true},
+	})
+	if err != nil {
+		w.Close()
+		return err
+	}
+	p.Release()
+	lifeline = w
+	return nil
+}
+
+// lifeline is the write end of the janitor's pipe, open until exit.
+var lifeline *os.File
+
+// lockedSize is the memory that locking the rendered files takes: whole
+// pages.
+func lockedSize(res *tmpl.Result) int {
+	page := os.Getpagesize()
+	n := 0
+	for _, f := range res.Files {
+		n += (f.Size + page - 1) / page * page
+	}
+	return n
+}
