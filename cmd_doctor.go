@@ -171,7 +171,7 @@ func (c *CLI) doctorTemplates() []finding {
 	if err != nil {
 		return []finding{problem("pass an existing directory with -t", "template root: %v", err)}
 	}
-	tree, err := loadTrustedTree(root)
+	tree, err := c.loadTrustedTree(root)
 	if err != nil {
 		return []finding{problem(fixOf(err, "pass a directory you own with -t"), "%v", err)}
 	}

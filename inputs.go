@@ -20,13 +20,15 @@ func (c *CLI) loadTree() (*tmpl.Tree, error) {
 	if err != nil {
 		return nil, err
 	}
-	return loadTrustedTree(root)
+	return c.loadTrustedTree(root)
 }
 
 // loadTrustedTree scans the template root, once it is known that no one
-// else could have written it.
-func loadTrustedTree(root string) (*tmpl.Tree, error) {
-	if err := checkTrusted("template root", root); err != nil && !errors.Is(err, fs.ErrNotExist) {
+// else could have written it. The path given is checked, so that a message
+// names it as the user wrote it (checkTrusted follows its links); root is
+// where it leads.
+func (c *CLI) loadTrustedTree(root string) (*tmpl.Tree, error) {
+	if err := checkTrusted("template root", c.abs(c.Templates)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, err
 	}
 	return tmpl.Load(root, trustedEntry(root))
@@ -43,12 +45,21 @@ func (c *CLI) abs(p string) string {
 	return filepath.Clean(p)
 }
 
-// templateRoot returns the absolute template root.
+// templateRoot returns the template root, absolute and with symlinks
+// resolved, once for all it is used for: the links to its plain files, the
+// run directory's name, and whether a nested run can reuse a directory.
+// Nix users pass ./result, which a later build points elsewhere: a run
+// keeps the generation it started with. A root that cannot be resolved is
+// returned as given, for the walk to report.
 func (c *CLI) templateRoot() (string, error) {
 	if c.Templates == "" {
 		return "", hint(errors.New("no template root given"), "pass --templates DIR or set RIGUP_TEMPLATES")
 	}
-	return c.abs(c.Templates), nil
+	given := c.abs(c.Templates)
+	if root, err := filepath.EvalSymlinks(given); err == nil {
+		return root, nil
+	}
+	return given, nil
 }
 
 // secretsPath finds the secrets file: --secrets or RIGUP_SECRETS_FILE, else

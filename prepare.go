@@ -91,7 +91,7 @@ var errAborted = errors.New("stopped by a signal")
 // prepare renders the templates and writes them into a new private
 // directory. It returns the directory, to be wiped, even with an error.
 func (c *CLI) prepare(ui *ui, root string, sigs *exec.Signals, g *gate) (*tmpfs.Dir, error) {
-	tree, err := loadTrustedTree(root)
+	tree, err := c.loadTrustedTree(root)
 	if err != nil {
 		return nil, err
 	}
