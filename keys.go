@@ -113,10 +113,17 @@ func (c *CLI) loadKeys(ui *ui) ([]*crypto.Key, error) {
 
 func keyError(err error, path string) error {
 	var perm *crypto.PermissionError
+	var pub *crypto.PublicKeyError
 	var unsupported *crypto.UnsupportedKeyError
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return hint(fmt.Errorf("SSH key %s does not exist", tilde(path)), "pass the right key with --identity")
+	case errors.As(err, &pub):
+		private := strings.TrimSuffix(path, ".pub")
+		if private != path && isFile(private) {
+			return hint(err, "pass the private key: --identity "+tilde(private))
+		}
+		return hint(err, "pass the private key with --identity, e.g. ~/.ssh/id_ed25519 (not its .pub)")
 	case errors.As(err, &perm):
 		return hint(err, "chmod 600 "+tilde(path))
 	case errors.As(err, &unsupported):

@@ -434,3 +434,28 @@ func TestDecryptBadFiles(t *testing.T) {
 		t.Error("no keys: no error")
 	}
 }
+
+// A public key where the private key is needed is named as such, before
+// its (public) permissions are held against it.
+func TestLoadKeyPublicKey(t *testing.T) {
+	dir := t.TempDir()
+	k := newEd25519(t)
+	path := writeKey(t, dir, "id_ed25519", k, "")
+	pub := path + ".pub"
+	id, _ := age.GenerateX25519Identity()
+	for _, content := range []string{string(ssh.MarshalAuthorizedKey(pubOf(t, k))), id.Recipient().String() + "\n"} {
+		if err := os.WriteFile(pub, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, err := LoadKey(pub, "id_ed25519.pub", nil)
+		var pe *PublicKeyError
+		if !errors.As(err, &pe) || pe.Name != "id_ed25519.pub" {
+			t.Errorf("LoadKey of %.12q... = %v, want a PublicKeyError", content, err)
+		}
+	}
+	// A private key with open permissions is still refused for them.
+	os.Chmod(path, 0o644)
+	if _, err := LoadKey(path, "id_ed25519", nil); !errors.As(err, new(*PermissionError)) {
+		t.Errorf("LoadKey of a 0644 private key = %v, want a PermissionError", err)
+	}
+}

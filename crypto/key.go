@@ -63,6 +63,25 @@ func (e *PermissionError) Error() string {
 	return fmt.Sprintf("permissions %04o for %s are too open: a private key must not be accessible by others", e.Mode.Perm(), e.Name)
 }
 
+// PublicKeyError is returned when a public key is given where the
+// private key is needed.
+type PublicKeyError struct{ Name string }
+
+func (e *PublicKeyError) Error() string {
+	return fmt.Sprintf("%s is a public key: decrypting needs the private key", e.Name)
+}
+
+// isPublicKey reports whether data is a public key line: an SSH one (as in
+// a .pub file) or an age1 key.
+func isPublicKey(data []byte) bool {
+	line := bytes.TrimSpace(data)
+	if bytes.HasPrefix(line, []byte("age1")) && !bytes.ContainsAny(line, " \n") {
+		return true
+	}
+	_, _, _, _, err := ssh.ParseAuthorizedKey(line)
+	return err == nil
+}
+
 // UnsupportedKeyError is returned for a key that age cannot use.
 type UnsupportedKeyError struct {
 	Name string
@@ -163,15 +182,19 @@ func readKeyFile(path, name string, private bool) ([]byte, error) {
 	if !info.Mode().IsRegular() {
 		return nil, fmt.Errorf("%s is not a regular file", name)
 	}
-	if st, ok := info.Sys().(*syscall.Stat_t); private && ok && int(st.Uid) == os.Getuid() && info.Mode().Perm()&0o077 != 0 {
-		return nil, &PermissionError{Name: name, Mode: info.Mode()}
-	}
 	data, err := io.ReadAll(io.LimitReader(f, maxKeySize+1))
 	if err != nil {
 		return nil, err
 	}
 	if len(data) > maxKeySize {
 		return nil, fmt.Errorf("%s is larger than %d KiB, too large for an SSH key", name, maxKeySize>>10)
+	}
+	if private && isPublicKey(data) {
+		return nil, &PublicKeyError{Name: name}
+	}
+	if st, ok := info.Sys().(*syscall.Stat_t); private && ok && int(st.Uid) == os.Getuid() && info.Mode().Perm()&0o077 != 0 {
+		clear(data)
+		return nil, &PermissionError{Name: name, Mode: info.Mode()}
 	}
 	return data, nil
 }
