@@ -195,3 +195,14 @@ func (c *CLI) warnUnresolved(ui *ui, plaintext []byte) {
 		res.Wipe()
 	}
 }
+
+// checkEditable refuses an edit that could only hang: no VISUAL or EDITOR
+// names an editor, and without a terminal the default, vi, would wait for
+// keys that never come.
+func (c *CLI) checkEditable() error {
+	if c.env.get("VISUAL") != "" || c.env.get("EDITOR") != "" || interactive() {
+		return nil
+	}
+	return hint(errors.New("no editor: VISUAL and EDITOR are unset, and without a terminal vi cannot be used"),
+		"run it on a terminal, or set EDITOR to a program that edits the file it is given, e.g. EDITOR='sed -i s/old/new/'")
+}
