@@ -39,5 +39,9 @@ func (checkCmd) Run(cli *CLI, ui *ui) error {
 	for _, p := range res.Unused(secrets) {
 		fmt.Fprintf(ui.stdout, "note: %s is not used by any template\n", p)
 	}
+	if path, err := cli.secretsPath(); err == nil {
+		keys, _ := cli.loadKeys(ui)
+		cli.warnDisagreement(ui, path, keys)
+	}
 	return nil
 }

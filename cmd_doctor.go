@@ -236,12 +236,7 @@ func (c *CLI) doctorSecrets(keys []*crypto.Key, keysOK bool) []finding {
 	if err := checkTrusted("secrets file", path); err != nil {
 		return []finding{problem(fixOf(err, ""), "%v", err)}
 	}
-	var own []crypto.Recipient
-	for _, k := range keys {
-		if pub := k.PublicKey(); pub != nil {
-			own = append(own, crypto.Recipient{Key: pub})
-		}
-	}
+	own := publicKeys(keys)
 	listed, err := readRecipients(filepath.Join(filepath.Dir(path), project.RecipientsFile))
 	if err != nil {
 		return []finding{problem(fixOf(err, "fix the recipients file"), "%v", err)}
@@ -267,10 +262,8 @@ func (c *CLI) doctorSecrets(keys []*crypto.Key, keysOK bool) []finding {
 			"no %s beside it: secrets edit cannot tell who should be able to decrypt", project.RecipientsFile))
 		return out
 	}
-	if d := project.ChangeTo(true, h, listed.Keys, listed.Keys); d.Any() || len(h.Others) > 0 || h.Scrypt {
-		out = append(out, warning("someone who can decrypt runs rigup-exec secrets rekey",
-			"%s and the secrets file disagree: %d listed key(s) cannot decrypt it yet, it is encrypted to %d key(s) not listed",
-			project.RecipientsFile, len(d.Added)+d.X25519Added(), len(d.Removed)+d.Unknown+d.X25519Removed()+len(h.Others)))
+	if msg := disagreement(h, listed.Keys); msg != "" {
+		out = append(out, warning(rekeyHint, "%s", msg))
 	} else {
 		out = append(out, ok("%s lists exactly the keys the secrets file is encrypted to", project.RecipientsFile))
 	}

@@ -229,12 +229,31 @@ func (secretsRecipientsCmd) Run(cli *CLI, ui *ui) error {
 		}
 		return hint(err, "rigup-exec secrets edit writes one, or "+byHand)
 	}
+	// Which listed SSH keys the file is not encrypted to yet: a teammate
+	// just added, whom a rekey lets in. (Which age1 keys it is encrypted
+	// to cannot be told.)
+	var pending []crypto.Recipient
+	var h crypto.Header
+	if f, err := openInput(p.Secrets); err == nil {
+		h, err = crypto.ReadHeader(f, project.Union(file.Keys, own))
+		f.Close()
+		if err == nil {
+			pending = project.ChangeTo(true, h, file.Keys, file.Keys).Added
+		}
+	}
 	for _, r := range file.Keys {
 		mark := ""
 		if project.Has(own, r) {
 			mark = " (yours)"
 		}
+		if r.X25519 == nil && project.Has(pending, r) {
+			mark += " (cannot decrypt yet)"
+		}
 		fmt.Fprintf(ui.stdout, "%s%s\n", describeRecipient(r), mark)
+	}
+	if msg := disagreement(h, file.Keys); msg != "" {
+		ui.warnf("%s", msg)
+		ui.hintf("%s", rekeyHint)
 	}
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"rigup-exec/crypto"
+	"rigup-exec/project"
 	"rigup-exec/tmpl"
 )
 
@@ -89,7 +90,7 @@ func (c *CLI) decryptFile(ui *ui, path string) ([]byte, error) {
 	}
 	plain, err := crypto.Decrypt(f, name, keys)
 	if err != nil {
-		return nil, decryptError(err, keys)
+		return nil, decryptError(err, keys, path)
 	}
 	return plain, nil
 }
@@ -134,9 +135,19 @@ func keyError(err error, path string) error {
 	return err
 }
 
-func decryptError(err error, keys []*crypto.Key) error {
+func decryptError(err error, keys []*crypto.Key, path string) error {
 	var noMatch *crypto.NoMatchError
 	if errors.As(err, &noMatch) {
+		// Listed already: the file waits for a rekey, not for her key.
+		recipients := filepath.Join(filepath.Dir(path), project.RecipientsFile)
+		if listed, lerr := readRecipients(recipients); lerr == nil {
+			for _, k := range keys {
+				if pub := k.PublicKey(); pub != nil && project.Has(listed.Keys, crypto.Recipient{Key: pub}) {
+					return hint(err, fmt.Sprintf("your key %s is listed in %s, but the file is not encrypted to it yet: %s",
+						k.Name, display(recipients), rekeyHint))
+				}
+			}
+		}
 		pubs := make([]string, len(keys))
 		for i, k := range keys {
 			pubs[i] = k.Name + ".pub"

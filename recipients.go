@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"rigup-exec/crypto"
@@ -200,4 +201,62 @@ func shortArg(a string) string {
 		return a[:24] + "..."
 	}
 	return a
+}
+
+// disagreement says how the recipients file and the secrets file, whose
+// header is h, disagree, or returns "" when the file is encrypted to
+// exactly the listed keys (as far as the header tells).
+func disagreement(h crypto.Header, listed []crypto.Recipient) string {
+	d := project.ChangeTo(true, h, listed, listed)
+	if !d.Any() && len(h.Others) == 0 && !h.Scrypt {
+		return ""
+	}
+	var how []string
+	if n := len(d.Added) + d.X25519Added(); n > 0 {
+		how = append(how, plural(n, "listed key")+" cannot decrypt it yet")
+	}
+	if n := len(d.Removed) + d.Unknown + d.X25519Removed() + len(h.Others); n > 0 {
+		how = append(how, "it is encrypted to "+plural(n, "key")+" not listed")
+	}
+	if h.Scrypt {
+		how = append(how, "it is encrypted with a passphrase")
+	}
+	return fmt.Sprintf("%s and the secrets file disagree: %s", project.RecipientsFile, strings.Join(how, ", "))
+}
+
+// rekeyHint is the way out of a disagreement.
+const rekeyHint = "someone who can decrypt it runs rigup-exec secrets rekey, and commits the result"
+
+// warnDisagreement warns when the recipients file beside the secrets file
+// at path lists other keys than the file is encrypted to. Anything that
+// cannot be read is left to the commands that need it.
+func (c *CLI) warnDisagreement(ui *ui, path string, keys []*crypto.Key) {
+	listed, err := readRecipients(filepath.Join(filepath.Dir(path), project.RecipientsFile))
+	if err != nil || !listed.Exists {
+		return
+	}
+	f, err := openInput(path)
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	h, err := crypto.ReadHeader(f, project.Union(listed.Keys, publicKeys(keys)))
+	if err != nil {
+		return
+	}
+	if msg := disagreement(h, listed.Keys); msg != "" {
+		ui.warnf("%s", msg)
+		ui.hintf("%s", rekeyHint)
+	}
+}
+
+// publicKeys returns the public halves of keys that have one at hand.
+func publicKeys(keys []*crypto.Key) []crypto.Recipient {
+	var rs []crypto.Recipient
+	for _, k := range keys {
+		if pub := k.PublicKey(); pub != nil {
+			rs = append(rs, crypto.Recipient{Key: pub})
+		}
+	}
+	return rs
 }
