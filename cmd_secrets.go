@@ -18,14 +18,19 @@ type secretsCmd struct {
 
 // openProject locates and locks the secrets file. With create, a missing
 // one is to be made at --secrets or RIGUP_SECRETS_FILE, else in
-// $RIG_PROJECT_ROOT, else in the working directory.
-func (c *CLI) openProject(create bool) (*project.Project, error) {
+// $RIG_PROJECT_ROOT, else at the top of the git work tree, else in the
+// working directory.
+func (c *CLI) openProject(ui *ui, create bool) (*project.Project, error) {
 	path, err := c.secretsPath()
 	if err != nil {
 		if !create {
 			return nil, err
 		}
-		path = filepath.Join(c.env.wd, project.SecretsFile)
+		root := project.Root(c.env.wd)
+		path = filepath.Join(root, project.SecretsFile)
+		if root != c.env.wd {
+			ui.notef("a new secrets file goes to the top of the git work tree, %s", tilde(root))
+		}
 	}
 	p, err := project.Open(path)
 	if errors.Is(err, project.ErrBusy) {
@@ -47,14 +52,19 @@ func (c *CLI) openProject(create bool) (*project.Project, error) {
 // and the recipients file with recipientsText when that is not nil.
 func save(ui *ui, p *project.Project, plaintext []byte, rs []crypto.Recipient, recipientsText []byte) error {
 	if err := p.Save(plaintext, rs, recipientsText); err != nil {
-		var we *project.WriteError
-		if errors.As(err, &we) {
-			return fmt.Errorf("writing %s: %w", display(we.Path), we.Err)
-		}
-		return err
+		return writeError(err)
 	}
 	ui.notef("%s saved, encrypted to %s", display(p.Secrets), plural(len(rs), "recipient"))
 	return nil
+}
+
+// writeError names the file a failed write left as it was.
+func writeError(err error) error {
+	var we *project.WriteError
+	if errors.As(err, &we) {
+		return fmt.Errorf("writing %s: %w", display(we.Path), we.Err)
+	}
+	return err
 }
 
 type secretsEditCmd struct {
@@ -71,7 +81,7 @@ func (e *secretsEditCmd) Run(cli *CLI, ui *ui) error {
 	if err != nil {
 		return err
 	}
-	p, err := cli.openProject(true)
+	p, err := cli.openProject(ui, true)
 	if err != nil {
 		return err
 	}
@@ -137,12 +147,23 @@ func (e *secretsEditCmd) Run(cli *CLI, ui *ui) error {
 	if err != nil {
 		return err
 	}
-	if sha256.Sum256(edited) == before && !change.Any() {
-		if p.Exists {
-			ui.notef("no changes, %s is left as it was", display(p.Secrets))
-		} else {
-			ui.notef("no changes, %s is not created", display(p.Secrets))
+	unchanged := sha256.Sum256(edited) == before
+	switch {
+	case unchanged && !p.Exists:
+		// The example as it came: nothing to keep.
+		ui.notef("no changes, %s is not created", display(p.Secrets))
+		return nil
+	case unchanged && !change.Any() && !file.Exists:
+		// A file made with age -R, adopted: the recipients file is all
+		// that is new.
+		if err := p.SaveRecipients(file.With(want)); err != nil {
+			return writeError(err)
 		}
+		ui.notef("no changes to the secrets; %s written, listing the %s %s is encrypted to",
+			display(p.Recipients), plural(len(want), "recipient"), display(p.Secrets))
+		return nil
+	case unchanged && !change.Any():
+		ui.notef("no changes, %s is left as it was", display(p.Secrets))
 		return nil
 	}
 	forgetting(func() {
@@ -156,7 +177,7 @@ type secretsRekeyCmd struct{}
 
 // Run encrypts the secrets again to exactly the recipients file's keys.
 func (secretsRekeyCmd) Run(cli *CLI, ui *ui) error {
-	p, err := cli.openProject(false)
+	p, err := cli.openProject(ui, false)
 	if err != nil {
 		return err
 	}
@@ -206,7 +227,7 @@ type secretsRecipientsCmd struct{}
 
 // Run lists the recipients file, marking the user's own keys.
 func (secretsRecipientsCmd) Run(cli *CLI, ui *ui) error {
-	p, err := cli.openProject(false)
+	p, err := cli.openProject(ui, false)
 	if err != nil {
 		return err
 	}
@@ -223,9 +244,14 @@ func (secretsRecipientsCmd) Run(cli *CLI, ui *ui) error {
 	if !file.Exists {
 		err := fmt.Errorf("there is no %s next to %s", project.RecipientsFile, display(p.Secrets))
 		byHand := "write it by hand: one public key per line (SSH public keys, and age1 keys as age-keygen -y prints them)"
-		if h, herr := header(p, own, "edit", "saving it"); herr != nil || project.Unnamed(h) != nil {
+		h, herr := header(p, own, "edit", "saving it")
+		switch {
+		case herr != nil || h.X25519 > 0:
 			// secrets edit would refuse to write one.
 			return hint(err, byHand)
+		case h.UnknownSSH > 0:
+			return hint(err, fmt.Sprintf("rigup-exec secrets edit -R KEY.pub writes one when -R names each of the %s it is encrypted to that are not yours, or %s",
+				plural(h.UnknownSSH, "other SSH key"), byHand))
 		}
 		return hint(err, "rigup-exec secrets edit writes one, or "+byHand)
 	}

@@ -99,9 +99,12 @@ func unnamedError(p *project.Project, e *project.UnnamedError) error {
 	if e.X25519 > 0 {
 		what = append(what, plural(e.X25519, "age1 (X25519) key"))
 	}
+	hints := []string{"write every recipient into " + project.RecipientsFile + ", one per line (SSH public keys, and age1 keys as age-keygen -y prints them), then run rigup-exec secrets rekey"}
+	if e.X25519 == 0 {
+		hints = append(hints, "or name each other key with -R: rigup-exec secrets edit -R bob.pub -R carol.pub")
+	}
 	return hint(fmt.Errorf("%s is also encrypted to %s that no %s names: saving it would lock %s out",
-		display(p.Secrets), strings.Join(what, " and "), project.RecipientsFile, itOrThem(e.UnknownSSH+e.X25519)),
-		"write every recipient into "+project.RecipientsFile+", one per line (SSH public keys, and age1 keys as age-keygen -y prints them), then run rigup-exec secrets rekey")
+		display(p.Secrets), strings.Join(what, " and "), project.RecipientsFile, itOrThem(e.UnknownSSH+e.X25519)), hints...)
 }
 
 func (u *ui) showChange(d project.Change) {

@@ -40,6 +40,20 @@ func Find(dir string) (string, error) {
 	}
 }
 
+// Root returns where a new project's files go when dir is the working
+// directory: the top of the enclosing git work tree (the nearest directory
+// up from dir with a .git, a directory or a worktree's file), else dir.
+func Root(dir string) string {
+	for d := dir; ; d = filepath.Dir(d) {
+		if _, err := os.Lstat(filepath.Join(d, ".git")); err == nil {
+			return d
+		}
+		if d == filepath.Dir(d) {
+			return dir
+		}
+	}
+}
+
 // ErrBusy is returned by Open when another process holds the project's
 // lock.
 var ErrBusy = errors.New("being changed by another rigup-exec")
@@ -105,6 +119,15 @@ func (p *Project) Save(plaintext []byte, rs []crypto.Recipient, recipientsText [
 		return &WriteError{Path: p.Secrets, Err: err}
 	}
 	p.Exists = true
+	return nil
+}
+
+// SaveRecipients replaces the recipients file with text, leaving the
+// secrets file as it is.
+func (p *Project) SaveRecipients(text []byte) error {
+	if err := p.writeAtomic(p.Recipients, text, 0o644); err != nil {
+		return &WriteError{Path: p.Recipients, Err: err}
+	}
 	return nil
 }
 

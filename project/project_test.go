@@ -223,3 +223,21 @@ func TestSaveError(t *testing.T) {
 		t.Error("Save to no recipient succeeded")
 	}
 }
+
+func TestRoot(t *testing.T) {
+	top := t.TempDir()
+	sub := filepath.Join(top, "src", "pkg")
+	os.MkdirAll(sub, 0o755)
+	if got := Root(sub); got != sub {
+		t.Errorf("Root outside git = %q, want the directory itself", got)
+	}
+	os.Mkdir(filepath.Join(top, ".git"), 0o755)
+	if got := Root(sub); got != top {
+		t.Errorf("Root in a work tree = %q, want its top %q", got, top)
+	}
+	// A worktree's .git is a file; the nearest one wins.
+	os.WriteFile(filepath.Join(top, "src", ".git"), []byte("gitdir: elsewhere\n"), 0o644)
+	if got := Root(sub); got != filepath.Join(top, "src") {
+		t.Errorf("Root in a linked worktree = %q", got)
+	}
+}
