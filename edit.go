@@ -79,11 +79,13 @@ func (c *CLI) editInRAM(ui *ui, plaintext []byte) ([]byte, error) {
 	if interactive() {
 		selectEditor = func() bool { return c.runSelectEditor(sigs) }
 	}
+	line := 0 // of the last syntax error, where the editor opens again
 	for {
 		ed, err := editorCommand(c.env.get, selectEditor, file, dir.Path)
 		if err != nil {
 			return nil, hint(err, "set EDITOR to your editor, e.g. EDITOR=vim")
 		}
+		ed.atLine(line)
 		selectEditor = nil // asked once at most
 		if err := c.runEditor(ed, sigs); err != nil {
 			return nil, err
@@ -122,6 +124,7 @@ func (c *CLI) editInRAM(ui *ui, plaintext []byte) ([]byte, error) {
 		if !again {
 			return nil, errors.New("not valid TOML: nothing saved")
 		}
+		line = syntax.Line
 	}
 }
 

@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 
 	"rigup-exec/exec"
@@ -18,6 +20,22 @@ type editor struct {
 	argv []string // the program, its arguments, the file last
 	env  []string // NAME=value, set over rigup-exec's environment
 	kind editorKind
+	// plusLine: the editor opens the file at line N given +N before it,
+	// as vi, vim, neovim, nano, emacs and others do.
+	plusLine bool
+}
+
+// editorsWithPlusLine are the editors, besides those of a known kind, that
+// take +N for the line to open a file at.
+var editorsWithPlusLine = []string{"vi", "nvi", "elvis", "ex", "emacs", "emacsclient", "mg", "jove", "joe", "jed", "micro", "kak", "mcedit", "ne"}
+
+// atLine makes the editor open the file at line n, when it knows how.
+func (ed *editor) atLine(n int) {
+	if !ed.plusLine || n < 1 {
+		return
+	}
+	last := len(ed.argv) - 1
+	ed.argv = append(ed.argv[:last:last], "+"+strconv.Itoa(n), ed.argv[last])
 }
 
 // editorKind is what rigup-exec knows of an editor, and so how far it can
@@ -103,6 +121,7 @@ func editorCommand(getenv func(string) string, selectEditor func() bool, file, r
 		}
 	}
 	ed := &editor{kind: kindOf(real)}
+	ed.plusLine = ed.kind != otherEditor || slices.Contains(editorsWithPlusLine, filepath.Base(real))
 	var hardening []string
 	switch ed.kind {
 	case vimEditor:

@@ -75,7 +75,7 @@ func newEditorFixture(t *testing.T) *editorFixture {
 		}
 	}
 	for name, body := range map[string]string{
-		"vim": "", "vim.gtk3": "", "nvim": "", "nano": "", "code": "", "nvim-qt": "",
+		"vim": "", "vim.gtk3": "", "nvim": "", "nano": "", "code": "", "nvim-qt": "", "emacs": "",
 		"sensible-editor": "[ -r ~/.selected_editor ] && . ~/.selected_editor\n",
 	} {
 		if err := os.WriteFile(filepath.Join(f.bin, name), []byte("#!/bin/sh\n"+body), 0o755); err != nil {
@@ -295,5 +295,27 @@ func TestVimHardeningPaths(t *testing.T) {
 	odd := strings.Join(vimHardening("/home/a b/.cache/rigup-exec/rigup-secrets-x/state"), " ")
 	if strings.Contains(odd, "directory=") || !strings.Contains(odd, "silent! set noswapfile") {
 		t.Errorf("a path with a space: %s", odd)
+	}
+}
+
+func TestEditorAtLine(t *testing.T) {
+	f := newEditorFixture(t)
+	for _, tc := range []struct {
+		editor string
+		plus   bool
+	}{
+		{"vim", true}, {"nvim", true}, {"nano", true}, {"vi", true}, {"emacs", true}, {"code --wait", false}, {"sh -c true", false},
+	} {
+		ed := f.command(t, map[string]string{"EDITOR": tc.editor}, nil)
+		before := append([]string(nil), ed.argv...)
+		ed.atLine(7)
+		file := before[len(before)-1]
+		want := before
+		if tc.plus {
+			want = append(append(before[:len(before)-1:len(before)-1], "+7"), file)
+		}
+		if !reflect.DeepEqual(ed.argv, want) {
+			t.Errorf("%s at line 7: %q, want %q", tc.editor, ed.argv, want)
+		}
 	}
 }

@@ -153,7 +153,13 @@ func (u *ui) consent(d project.Change, name string, given, byR bool) error {
 	if err != nil {
 		return err
 	}
-	if asked && !ok || !asked && !given {
+	if asked && !ok {
+		// Declined: the way on is to change the list, not to be asked
+		// again by rekey.
+		hints := []string{"the change comes from " + project.RecipientsFile + ": make it list exactly who may decrypt (git diff " + project.RecipientsFile + " shows what changed)"}
+		return hint(fmt.Errorf("declined: the recipients of %s stay as they are, nothing saved", name), hints...)
+	}
+	if !asked && !given {
 		hints := []string{"run rigup-exec secrets rekey to encrypt to the keys in " + project.RecipientsFile}
 		if d.Removes() {
 			hints = append(hints, "to keep a key that would be removed, list it in "+project.RecipientsFile+" first")

@@ -18,15 +18,57 @@ type Secrets struct {
 	root map[string]any
 }
 
-// SyntaxError reports a secrets file that is not valid TOML. It carries only
-// a position: the parser's message, and even its last key read, can hold the
-// text of a malformed line, which here may be a secret pasted on its own.
+// SyntaxError reports a secrets file that is not valid TOML. It carries a
+// position and a kind from a fixed list, never the parser's message: that,
+// and even its last key read, can hold the text of a malformed line, which
+// here may be a secret pasted on its own.
 type SyntaxError struct {
 	Line, Col int
+	Kind      string // one of syntaxKinds' phrases, or ""
 }
 
 func (e *SyntaxError) Error() string {
-	return fmt.Sprintf("not valid TOML at line %d, column %d", e.Line, e.Col)
+	msg := fmt.Sprintf("not valid TOML at line %d, column %d", e.Line, e.Col)
+	if e.Kind != "" {
+		msg += ": " + e.Kind
+	}
+	return msg
+}
+
+// syntaxKinds maps the start of the parser's messages (or, after "* ",
+// a part of them) to what rigup-exec says instead. Only the phrase is
+// shown; the message is only matched.
+var syntaxKinds = []struct{ prefixes, kind string }{
+	{"unexpected EOF; expected '\"'|unexpected EOF; expected \"'\"|unexpected EOF; expected '\"\"\"'|unexpected EOF; expected \"'''\"",
+		"a string is not closed"},
+	{"strings cannot contain newlines", "a string goes past the end of its line (\"\"\" strings may span lines)"},
+	{"invalid escape|expected eight hexadecimal|expected four hexadecimal|expected two hexadecimal|Escaped character",
+		"a backslash starts an invalid escape (write \\\\, or use a 'literal string')"},
+	{"TOML files cannot contain control characters", "a control character (other than tab)"},
+	{"Key '|Key \"", "a key or table is defined twice"},
+	{"expected value but found|unexpected EOF; expected value", "a value is missing, or a string has no quotes"},
+	{"expected a top-level item to end with a newline", "something follows a value on its line"},
+	{"expected '.' or '=', but got|unexpected EOF; expected key separator", "a key is not followed by = (quote a key with spaces or symbols)"},
+	{"unexpected '='", "a key is missing before ="},
+	{"expected '.' or ']' to end table name|unexpected end of table name|expected end of table array name|unexpected table separator",
+		"a [table] header is malformed"},
+	{"expected a comma (',') or array terminator|expected a comma or an inline table terminator|newlines not allowed within inline tables|unexpected comma",
+		"an array or inline table is not closed, or misses a comma"},
+	{"Invalid float|Invalid integer|invalid float|not a binary|not a hexadecimal|not an octal|expected a digit|floats must start|cannot use sign|* is out of range for",
+		"a number is malformed or out of range"},
+	{"invalid datetime", "a date or time is malformed"},
+	{"invalid UTF-8|files cannot contain NULL", "the text is not UTF-8"},
+}
+
+func syntaxKind(message string) string {
+	for _, k := range syntaxKinds {
+		for _, p := range strings.Split(k.prefixes, "|") {
+			if part, ok := strings.CutPrefix(p, "* "); ok && strings.Contains(message, part) || strings.HasPrefix(message, p) {
+				return k.kind
+			}
+		}
+	}
+	return ""
 }
 
 // ParseSecrets decodes the plaintext of a secrets file. The caller keeps
@@ -36,7 +78,7 @@ func ParseSecrets(plaintext []byte) (*Secrets, error) {
 	if _, err := toml.Decode(string(plaintext), &root); err != nil {
 		var pe toml.ParseError
 		if errors.As(err, &pe) {
-			return nil, &SyntaxError{Line: pe.Position.Line, Col: pe.Position.Col}
+			return nil, &SyntaxError{Line: pe.Position.Line, Col: pe.Position.Col, Kind: syntaxKind(pe.Message)}
 		}
 		return nil, errors.New("not valid TOML")
 	}

@@ -190,3 +190,44 @@ func TestParsePath(t *testing.T) {
 		}
 	}
 }
+
+// Each kind of mistake is named by a fixed phrase, and no part of the
+// file's text (here the secret sk-LEAK) is in the message.
+func TestSyntaxErrorKinds(t *testing.T) {
+	for _, tc := range []struct{ src, kind string }{
+		{"k = \"sk-LEAK\n", "a string goes past the end of its line"},
+		{"k = \"\"\"sk-LEAK", "a string is not closed"},
+		{"k = 'sk-LEAK", "a string is not closed"},
+		{`k = "sk-\LEAK"`, "a backslash starts an invalid escape"},
+		{"k = \"sk-\x01LEAK\"", "a control character"},
+		{"k = 1\nk = \"sk-LEAK\"", "a key or table is defined twice"},
+		{"[t]\nk = 1\n[t]\nsk-LEAK = 2", "a key or table is defined twice"},
+		{"k = sk-LEAK", "a value is missing, or a string has no quotes"},
+		{"k =", "a value is missing, or a string has no quotes"},
+		{"k = 1 sk-LEAK", "something follows a value on its line"},
+		{"my key = 1", "a key is not followed by ="},
+		{"sk-LEAK", "a key is not followed by ="},
+		{"= \"sk-LEAK\"", "a key is missing before ="},
+		{"[sk-LEAK\nk = 1", "a [table] header is malformed"},
+		{"[]\n", "a [table] header is malformed"},
+		{"k = [1, 2\nj = 3", "an array or inline table is not closed, or misses a comma"},
+		{"k = {a = 1", "an array or inline table is not closed, or misses a comma"},
+		{"k = 0x", "a number is malformed or out of range"},
+		{"k = 99999999999999999999", "a number is malformed or out of range"},
+		{"k = 1979-13-45T00:00:00Z", "a date or time is malformed"},
+		{"k = \"\xff\"", "the text is not UTF-8"},
+	} {
+		_, err := ParseSecrets([]byte(tc.src))
+		var se *SyntaxError
+		if !errors.As(err, &se) {
+			t.Errorf("%q: %v, want a SyntaxError", tc.src, err)
+			continue
+		}
+		if !strings.HasPrefix(se.Kind, tc.kind) {
+			t.Errorf("%q: kind %q, want %q", tc.src, se.Kind, tc.kind)
+		}
+		if strings.Contains(err.Error(), "LEAK") {
+			t.Errorf("%q: the message holds the file's text: %v", tc.src, err)
+		}
+	}
+}
