@@ -92,13 +92,28 @@ func mainDying(args []string, stdout, stderr io.Writer) (status int, sig syscall
 	return status, ui.dieBy
 }
 
+// description is the help's text before the flags: enough to use
+// rigup-exec without the README.
+const description = `Render a rig's config templates with its secrets into a private directory in RAM, and run a command with XDG_CONFIG_HOME pointing there. The directory is wiped when the command exits.
+
+  rigup-exec -t ./result -- claude
+  rigup-exec -t ./result -- sh -c 'exec jq . "$XDG_CONFIG_HOME/app/config.json"'
+
+(Quote what refers to $XDG_CONFIG_HOME: your shell would expand it before rigup-exec sets it.)
+
+Templates: a file under the template root that holds {{secrets.PATH}} is rendered; PATH is a dotted key path into the secrets, as {{secrets.mcp.context7_api_key}}. Each value is escaped for the file: json in .json, toml in .toml, yaml in .yaml/.yml, else raw; {{secrets.PATH | FILTER}} picks json, toml, yaml, shell, base64 or raw. \{{ writes a literal {{. Every other file is linked.
+
+Secrets: --secrets, else $RIG_PROJECT_ROOT/rigup.secrets.toml.age, else the nearest rigup.secrets.toml.age up from here (TOML, encrypted with age to the keys in rigup.secrets.recipients beside it). Keys: --identity, else $AGE_IDENTITY, else ~/.ssh/id_ed25519 and ~/.ssh/id_rsa.
+
+Exit status: the command's (or death by its signal); 125 rigup-exec's own errors; 126 cannot be executed; 127 not found; 130 Ctrl-C at a prompt.`
+
 // parse parses args into cli. A leading "--" always means "run": kong would
 // otherwise still match the word after it against command names, so that
 // rigup-exec -- check would run the check command.
 func parse(cli *CLI, args []string, stdout, stderr io.Writer) (*kong.Context, error) {
 	k, err := kong.New(cli,
 		kong.Name("rigup-exec"),
-		kong.Description("Render a rig's config templates with its secrets into a private directory in RAM, and run a command with XDG_CONFIG_HOME pointing there."),
+		kong.Description(description),
 		kong.Writers(stdout, stderr),
 		kong.Exit(func(code int) { panic(exitKong(code)) }),
 	)
@@ -107,6 +122,11 @@ func parse(cli *CLI, args []string, stdout, stderr io.Writer) (*kong.Context, er
 	}
 	if len(args) == 0 {
 		return nil, errors.New("no command to run")
+	}
+	if args[0] == "help" {
+		// rigup-exec help [COMMAND...]; a program called help is
+		// rigup-exec -- help.
+		args = append(append([]string{}, args[1:]...), "--help")
 	}
 	return k.Parse(routeDashDash(k, args))
 }

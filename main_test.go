@@ -73,3 +73,32 @@ func TestUsageErrorsExit125(t *testing.T) {
 		t.Errorf("--help: exit %d, %q", code, stdout.String())
 	}
 }
+
+// help prints the help, of a command when one is named; each command's
+// help has an example of it.
+func TestHelp(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"help"}, []string{"Usage: rigup-exec <command>", "{{secrets.PATH}}", "json, toml, yaml, shell, base64 or raw", "Exit status:", "rigup.secrets.recipients"}},
+		{[]string{"help", "check"}, []string{"Usage: rigup-exec check", "  rigup-exec -t ./result check"}},
+		{[]string{"help", "secrets", "edit"}, []string{"Usage: rigup-exec secrets edit", "  rigup-exec secrets edit -R"}},
+		{[]string{"help", "secrets", "rekey"}, []string{"  rigup-exec secrets rekey"}},
+		{[]string{"help", "secrets", "recipients"}, []string{"  rigup-exec secrets recipients"}},
+		{[]string{"help", "doctor"}, []string{"  rigup-exec -t ./result doctor"}},
+		{[]string{"help", "run"}, []string{"  rigup-exec -t ./result -- claude"}},
+		{[]string{"help", "demo"}, []string{"  rigup-exec demo"}},
+		{[]string{"check", "--help"}, []string{"  rigup-exec -t ./result check"}},
+	} {
+		var stdout bytes.Buffer
+		if code := Main(tc.args, &stdout, io.Discard); code != 0 {
+			t.Errorf("%q: exit %d", tc.args, code)
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(stdout.String(), w) {
+				t.Errorf("%q: no %q in\n%s", tc.args, w, stdout.String())
+			}
+		}
+	}
+}

@@ -231,3 +231,20 @@ func TestSyntaxErrorKinds(t *testing.T) {
 		}
 	}
 }
+
+func TestEditDistance(t *testing.T) {
+	for _, tc := range []struct {
+		a, b string
+		d    int
+	}{
+		{"", "", 0}, {"check", "check", 0}, {"chekc", "check", 1}, {"chck", "check", 1}, {"checks", "check", 1},
+		{"ab", "ba", 1}, {"abc", "ca", 3}, {"kitten", "sitting", 3}, {"", "abc", 3}, {"doctro", "doctor", 1},
+	} {
+		if got := editDistance(tc.a, tc.b); got != tc.d {
+			t.Errorf("editDistance(%q, %q) = %d, want %d", tc.a, tc.b, got, tc.d)
+		}
+	}
+	if i := Closest("chekc", []string{"run", "check", "secrets"}); i != 1 {
+		t.Errorf("Closest(chekc) = %d, want check", i)
+	}
+}
