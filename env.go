@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"syscall"
 )
 
 // environ is the process's environment, working directory and home, read
@@ -15,12 +16,19 @@ type environ struct {
 	vars []string // KEY=VALUE, as os.Environ gives them; what a child inherits
 	wd   string   // the working directory, "" if it cannot be read
 	home string   // $HOME, "" when unset
+	// ownHome: $HOME is the user's own directory. Under sudo -E it is
+	// the invoking user's, and ~ in a message would hide whose.
+	ownHome bool
 }
 
 func readEnviron() environ {
 	e := environ{vars: os.Environ()}
 	e.wd, _ = os.Getwd()
 	e.home = e.get("HOME")
+	var st syscall.Stat_t
+	if e.home != "" && syscall.Stat(e.home, &st) == nil {
+		e.ownHome = int(st.Uid) == os.Getuid()
+	}
 	return e
 }
 
@@ -70,8 +78,17 @@ func setenv(env []string, key, value string) []string {
 }
 
 // paths is how messages write paths: relative to the working directory,
-// or with ~ for the home directory. main sets it from the environ it read.
-var paths struct{ wd, home string }
+// or with ~ for the home directory when it is the user's own (tilde is
+// "" otherwise). main sets it from the environ it read.
+var paths struct{ wd, home, tilde string }
+
+// setPaths sets how messages write paths, from e.
+func setPaths(e environ) {
+	paths.wd, paths.home, paths.tilde = e.wd, e.home, ""
+	if e.ownHome {
+		paths.tilde = e.home
+	}
+}
 
 // expandHome replaces a leading ~/ with the home directory ($HOME, unlike
 // kong's expansion, which reads the password database).
@@ -96,8 +113,8 @@ func display(p string) string {
 // tilde writes a path under the home directory with ~, as SSH keys are
 // usually spoken of.
 func tilde(p string) string {
-	if paths.home != "" && paths.home != "/" {
-		if rest, ok := strings.CutPrefix(p, paths.home+"/"); ok {
+	if paths.tilde != "" && paths.tilde != "/" {
+		if rest, ok := strings.CutPrefix(p, paths.tilde+"/"); ok {
 			return "~/" + rest
 		}
 	}

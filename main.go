@@ -81,7 +81,7 @@ func mainDying(args []string, stdout, stderr io.Writer) (status int, sig syscall
 		}
 	}()
 	cli := CLI{env: readEnviron()}
-	paths.wd, paths.home = cli.env.wd, cli.env.home
+	setPaths(cli.env)
 	ctx, err := parse(&cli, args, stdout, stderr)
 	if err != nil {
 		ui.errorf("%s", lowerFirst(err.Error()))

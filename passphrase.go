@@ -33,9 +33,15 @@ func cancelAskpass() {
 	}
 }
 
-// errNoPrompt is returned when a passphrase is needed and there is no way to
-// ask for it.
-var errNoPrompt = errors.New("cannot ask for the passphrase: no terminal and no SSH_ASKPASS")
+// errNoPrompt is matched by the error when a passphrase is needed and
+// there is no way to ask for it; the error says why SSH_ASKPASS could not
+// stand in for the terminal.
+var errNoPrompt = errors.New("cannot ask for the passphrase")
+
+type noPromptError struct{ why string }
+
+func (e noPromptError) Error() string        { return errNoPrompt.Error() + ": no terminal, and " + e.why }
+func (e noPromptError) Is(target error) bool { return target == errNoPrompt }
 
 // askPassphrase asks for the passphrase of a key the way ssh does: on the
 // terminal (/dev/tty, never stdin, which belongs to the command), or through
@@ -55,10 +61,15 @@ func (c *CLI) askPassphrase(name string, attempt int) ([]byte, error) {
 		useAskpass = true
 	}
 	program := c.env.get("SSH_ASKPASS")
-	if useAskpass && allowAskpass && program != "" {
-		return runAskpass(program, prompt)
+	switch {
+	case program == "":
+		return nil, noPromptError{"SSH_ASKPASS is not set"}
+	case strings.EqualFold(c.env.get("SSH_ASKPASS_REQUIRE"), "never"):
+		return nil, noPromptError{"SSH_ASKPASS_REQUIRE=never forbids SSH_ASKPASS"}
+	case !allowAskpass:
+		return nil, noPromptError{"SSH_ASKPASS is used only with a display (DISPLAY or WAYLAND_DISPLAY) or with SSH_ASKPASS_REQUIRE=force"}
 	}
-	return nil, errNoPrompt
+	return runAskpass(program, prompt)
 }
 
 // askpassPolicy decides, as OpenSSH's read_passphrase does, whether the

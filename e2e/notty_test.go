@@ -38,9 +38,9 @@ func TestAskpassWithoutTerminal(t *testing.T) {
 	}{
 		{"display", []string{"DISPLAY=:0"}, true, ""},
 		{"wayland", []string{"WAYLAND_DISPLAY=wayland-0"}, true, ""},
-		{"no display", nil, false, "rigup-exec: error: ~/.ssh/id_ed25519: cannot ask for the passphrase: no terminal and no SSH_ASKPASS\n"},
-		{"never", []string{"DISPLAY=:0", "SSH_ASKPASS_REQUIRE=never"}, false, "rigup-exec: error: ~/.ssh/id_ed25519: cannot ask for the passphrase"},
-		{"prefer without display", []string{"SSH_ASKPASS_REQUIRE=prefer"}, false, "rigup-exec: error: ~/.ssh/id_ed25519: cannot ask for the passphrase"},
+		{"no display", nil, false, "rigup-exec: error: ~/.ssh/id_ed25519: cannot ask for the passphrase: no terminal, and SSH_ASKPASS is used only with a display (DISPLAY or WAYLAND_DISPLAY) or with SSH_ASKPASS_REQUIRE=force\n"},
+		{"never", []string{"DISPLAY=:0", "SSH_ASKPASS_REQUIRE=never"}, false, "rigup-exec: error: ~/.ssh/id_ed25519: cannot ask for the passphrase: no terminal, and SSH_ASKPASS_REQUIRE=never forbids SSH_ASKPASS\n"},
+		{"prefer without display", []string{"SSH_ASKPASS_REQUIRE=prefer"}, false, "rigup-exec: error: ~/.ssh/id_ed25519: cannot ask for the passphrase: no terminal, and SSH_ASKPASS is used only with a display"},
 	} {
 		os.Remove(calls)
 		cmd := exec.Command(filepath.Join(binDir, "rigup-exec"), "-t", "templates", "check")
