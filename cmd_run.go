@@ -52,6 +52,9 @@ func (c *runCmd) Run(cli *CLI, ui *ui, k *kong.Context) error {
 	if dir := cli.env.get(envConfigDir); dir != "" && cli.env.get(envConfigRoot) == root && tmpfs.Live(dir) {
 		// A rigup-exec under rigup-exec: the directory is there and
 		// held, so it is only a matter of running the command.
+		if cli.Verbose {
+			ui.notef("reusing %s, rendered from the same template root by the rigup-exec this runs under", dir)
+		}
 		env := cli.env.with(envConfigHome, dir)
 		return fmt.Errorf("running %s: %w", argv[0], syscall.Exec(path, argv, env))
 	}

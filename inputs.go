@@ -78,7 +78,8 @@ func (c *CLI) secretsPath() (string, error) {
 	p, err := project.Find(c.env.wd)
 	if err != nil {
 		return "", hint(fmt.Errorf("no %s in %s or any directory above it", project.SecretsFile, tilde(c.env.wd)),
-			"pass --secrets FILE, set RIGUP_SECRETS_FILE, or run from the project")
+			"pass --secrets FILE, set RIGUP_SECRETS_FILE, or run from the project",
+			"or create one with rigup-exec secrets edit")
 	}
 	return p, nil
 }

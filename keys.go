@@ -75,7 +75,8 @@ func (c *CLI) decryptFile(ui *ui, path string) ([]byte, error) {
 	f, err := openInput(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, hint(fmt.Errorf("secrets file %s does not exist", name),
-			"pass --secrets FILE, or set RIGUP_SECRETS_FILE or RIG_PROJECT_ROOT")
+			"pass --secrets FILE, or set RIGUP_SECRETS_FILE or RIG_PROJECT_ROOT",
+			"or create it with rigup-exec secrets edit")
 	}
 	if err != nil {
 		return nil, err

@@ -122,6 +122,9 @@ func (c *CLI) prepare(ui *ui, root string, sigs *exec.Signals, g *gate) (*tmpfs.
 		return dir, err
 	}
 	if c.Verbose {
+		for _, why := range dir.PassedOver {
+			ui.notef("passed over: %s", why)
+		}
 		locked, total := dir.Locked()
 		ui.notef("%s in %s (%s), %d of %d bytes locked in memory",
 			plural(len(res.Files)+len(tree.Plain), "file"), dir.Path, dir.FSType, locked, total)

@@ -27,6 +27,9 @@ type Dir struct {
 	Base   string // the base directory it was made in, symlinks resolved
 	FSType string // "tmpfs", "ramfs" or "disk"
 	Swept  int    // stale directories removed from Base while creating this one
+	// PassedOver says why each base tried before Base was not used, as
+	// NoRAMError.Rejected does.
+	PassedOver []string
 
 	mu     sync.Mutex
 	base   int      // Base, open; -1 once closed
@@ -66,13 +69,13 @@ var lowerBase32 = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPad
 // Create chooses a base (see the package documentation), sweeps stale run
 // directories from it and makes a new, locked run directory there.
 func Create(opt Options) (*Dir, error) {
-	b, _, err := chooseBase(opt)
+	b, passed, err := chooseBase(opt)
 	if err != nil {
 		return nil, err
 	}
 	// A stale directory that cannot be wiped must not stop this run.
 	swept, _ := sweepAt(b.fd)
-	d := &Dir{Base: b.path, FSType: b.fstype, Swept: swept, base: b.fd}
+	d := &Dir{Base: b.path, FSType: b.fstype, Swept: swept, PassedOver: passed, base: b.fd}
 	rig := sanitizeRig(opt.Rig)
 	for range 8 {
 		var r [10]byte // 80 bits
