@@ -39,7 +39,7 @@ echo "$XDG_CONFIG_HOME" > "$1"
 // secrets file encrypted to it with fake values, a few templates) and runs
 // a shell on it through the real run path.
 func (demoCmd) Run(cli *CLI, ui *ui, k *kong.Context) error {
-	tmp, err := os.MkdirTemp("", "rigup-demo-")
+	tmp, err := os.MkdirTemp(cli.env.tempDir(), "rigup-demo-")
 	if err != nil {
 		return err
 	}

@@ -61,6 +61,14 @@ func (e environ) cacheDir() string {
 	return filepath.Join(e.home, ".cache")
 }
 
+// tempDir is $TMPDIR, else /tmp, as os.TempDir finds it.
+func (e environ) tempDir() string {
+	if dir := e.get("TMPDIR"); dir != "" {
+		return dir
+	}
+	return "/tmp"
+}
+
 // with returns the variables with key set to value, for a child.
 func (e environ) with(key, value string) []string {
 	return setenv(e.vars, key, value)
