@@ -16,6 +16,8 @@ import (
 
 type runCmd struct {
 	Command []string `arg:"" passthrough:"partial" name:"command" help:"Program to run, and its arguments."`
+
+	shell bool // run by rigup-exec shell: an interactive shell, with a banner
 }
 
 // argv returns the command to run. kong keeps the "--" of rigup-exec run --
@@ -32,6 +34,11 @@ const (
 	envConfigHome = "XDG_CONFIG_HOME"
 	envConfigDir  = "RIGUP_CONFIG_DIR"
 	envConfigRoot = "RIGUP_CONFIG_TEMPLATES" // the template root it was rendered from
+	envRig        = "RIGUP_RIG"              // the rig's name, for prompts
+	// The caller's own config directory, outside any rigup-exec: what
+	// --user-config links from, and what an entrypoint gives back to tools
+	// that should keep the user's config (callerConfigHome in nix/).
+	envCallerConfig = "RIGUP_CALLER_CONFIG_HOME"
 )
 
 // Run renders the templates and runs the command.
@@ -63,7 +70,12 @@ func (c *runCmd) Run(cli *CLI, ui *ui, k *kong.Context) error {
 	// wiped what it wrote; one that arrives before the command starts
 	// ends rigup-exec instead.
 	sigs := exec.Watch()
-	dir, err := cli.prepareOrDie(ui, root, sigs)
+	caller := cli.callerConfigHome()
+	var link string
+	if cli.userConfigFor(c.shell || cli.isUserShell(path, argv)) {
+		link = caller
+	}
+	dir, err := cli.prepareOrDie(ui, root, link, sigs)
 	if dir != nil {
 		defer func() {
 			if err := dir.Wipe(); err != nil {
@@ -78,6 +90,13 @@ func (c *runCmd) Run(cli *CLI, ui *ui, k *kong.Context) error {
 	env = setenv(env, envConfigHome, dir.Path)
 	env = setenv(env, envConfigDir, dir.Path)
 	env = setenv(env, envConfigRoot, root)
+	env = setenv(env, envRig, rigName(root))
+	if caller != "" {
+		env = setenv(env, envCallerConfig, caller)
+	}
+	if c.shell && interactive() && cli.env.get("RIGUP_NO_BANNER") == "" {
+		fmt.Fprintf(ui.stderr, "rigup-exec: rig %s: its configs are in RAM, in %s, and wiped when this shell exits\n", rigName(root), dir.Path)
+	}
 	st, err := exec.Run(&exec.Cmd{
 		Path: path, Args: argv, Env: env,
 		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,

@@ -74,11 +74,11 @@ type secretsEditCmd struct {
 // Run decrypts the secrets into a private directory in RAM, opens the
 // editor on them, checks what comes back and encrypts it again.
 func (e *secretsEditCmd) Run(cli *CLI, ui *ui) error {
-	if err := cli.checkEditable(); err != nil {
-		return err
-	}
 	extra, err := parseRecipientArgs(e.Recipient)
 	if err != nil {
+		return err
+	}
+	if err := cli.checkEditable(); err != nil {
 		return err
 	}
 	p, err := cli.openProject(ui, true)

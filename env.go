@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -133,4 +134,41 @@ func tilde(p string) string {
 func isFile(p string) bool {
 	_, err := os.Stat(p)
 	return err == nil
+}
+
+// applyEnv gives the flags that a variable can stand for their variable's
+// value, when the flag was not given and the variable is set and not
+// empty (an empty one is as good as unset, as for most programs).
+func (c *CLI) applyEnv() error {
+	if v := c.env.get("RIGUP_TEMPLATES"); c.Templates == "" && v != "" {
+		c.Templates = v
+	}
+	if v := c.env.get("RIGUP_SECRETS_FILE"); c.Secrets == "" && v != "" {
+		c.Secrets = v
+	}
+	if v := c.env.get("RIGUP_ALLOW_DISK"); !c.AllowDisk && v != "" {
+		on, err := envBool("RIGUP_ALLOW_DISK", v)
+		if err != nil {
+			return err
+		}
+		c.AllowDisk = on
+	}
+	if v := c.env.get("RIGUP_USER_CONFIG"); c.UserConfig == nil && v != "" {
+		on, err := envBool("RIGUP_USER_CONFIG", v)
+		if err != nil {
+			return err
+		}
+		c.UserConfig = &on
+	}
+	return nil
+}
+
+func envBool(name, v string) (bool, error) {
+	switch strings.ToLower(v) {
+	case "1", "true", "yes", "on":
+		return true, nil
+	case "0", "false", "no", "off":
+		return false, nil
+	}
+	return false, hint(fmt.Errorf("%s=%s is neither true nor false", name, v), "set it to 1 or 0")
 }

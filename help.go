@@ -46,3 +46,9 @@ func (demoCmd) Help() string {
 
   rigup-exec demo`
 }
+
+func (shellCmd) Help() string {
+	return `Runs $SHELL (else /bin/sh) as rigup-exec -- $SHELL would, with job control, and links each entry of your own ~/.config (or $XDG_CONFIG_HOME) that the rig does not provide into the rendered directory, so git, gh and the rest keep your settings, and what they save there stays. On a terminal it says where the configs are (RIGUP_NO_BANNER=1 silences that); RIGUP_RIG names the rig, for a prompt.
+
+  rigup-exec -t ./result shell`
+}

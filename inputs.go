@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 
 	"rigup-exec/crypto"
@@ -131,4 +132,48 @@ func fileKind(m fs.FileMode) string {
 		return "a device"
 	}
 	return "not a regular file"
+}
+
+// callerConfigHome is the user's own config directory: the one an outer
+// rigup-exec recorded, else $XDG_CONFIG_HOME (unless it is a rigup-exec
+// directory), else ~/.config; "" when there is none.
+func (c *CLI) callerConfigHome() string {
+	if dir := c.env.get(envCallerConfig); filepath.IsAbs(dir) {
+		return dir
+	}
+	if dir := c.env.get(envConfigHome); filepath.IsAbs(dir) && dir != c.env.get(envConfigDir) {
+		return dir
+	}
+	if c.env.home != "" {
+		return filepath.Join(c.env.home, ".config")
+	}
+	return ""
+}
+
+// userConfigFor says whether the user's config is linked in:
+// --user-config or --no-user-config (or RIGUP_USER_CONFIG) when given, else
+// for an interactive shell.
+func (c *CLI) userConfigFor(shell bool) bool {
+	if c.UserConfig != nil {
+		return *c.UserConfig
+	}
+	return shell
+}
+
+// isUserShell reports whether the command is an interactive $SHELL: path
+// is the program $SHELL names, and argv gives it nothing to run (options
+// such as -l or -i alone, no -c).
+func (c *CLI) isUserShell(path string, argv []string) bool {
+	shell := c.env.get("SHELL")
+	if shell == "" {
+		return false
+	}
+	for _, a := range argv[1:] {
+		if !strings.HasPrefix(a, "-") || strings.Contains(a, "c") && !strings.HasPrefix(a, "--") {
+			return false
+		}
+	}
+	a, err1 := os.Stat(path)
+	b, err2 := os.Stat(shell)
+	return err1 == nil && err2 == nil && os.SameFile(a, b)
 }

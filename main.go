@@ -24,15 +24,18 @@ const exitFailure = 125
 
 // CLI is the command-line grammar. Flags before the command apply to all.
 type CLI struct {
-	Templates string   `short:"t" env:"RIGUP_TEMPLATES" placeholder:"DIR" help:"Template root, usually a Nix store path."`
-	Secrets   string   `short:"s" env:"RIGUP_SECRETS_FILE" placeholder:"FILE" help:"Encrypted secrets file (default: rigup.secrets.toml.age in $$RIG_PROJECT_ROOT, or the nearest one up from here)."`
+	Templates string   `short:"t" placeholder:"DIR" help:"Template root, usually a Nix store path ($$RIGUP_TEMPLATES)."`
+	Secrets   string   `short:"s" placeholder:"FILE" help:"Encrypted secrets file ($$RIGUP_SECRETS_FILE; default: rigup.secrets.toml.age in $$RIG_PROJECT_ROOT, or the nearest one up from here)."`
 	Identity  []string `short:"i" sep:"none" placeholder:"KEY" help:"SSH private key, repeatable (default: $$AGE_IDENTITY, a colon-separated list, else ~/.ssh/id_ed25519 and ~/.ssh/id_rsa)."`
 
-	AllowDisk bool `env:"RIGUP_ALLOW_DISK" help:"Accept a directory on disk when none in RAM is available (wiping is unreliable there)."`
+	AllowDisk bool `help:"Accept a directory on disk when none in RAM is available (wiping is unreliable there) ($$RIGUP_ALLOW_DISK)."`
 	Janitor   bool `help:"Start a watchdog process that wipes the directory as soon as rigup-exec dies, even by SIGKILL."`
 	Verbose   bool `short:"v" help:"Say where the configs were written and how much of them is locked in memory."`
+	// nil: the default, on for an interactive shell (see userConfigFor).
+	UserConfig *bool `negatable:"" help:"Link each entry of your own config directory (~/.config) that the rig does not provide into the rendered one, so tools keep your settings ($$RIGUP_USER_CONFIG; default: on for rigup-exec shell and for $$SHELL, off otherwise)."`
 
 	Run            runCmd     `cmd:"" default:"withargs" help:"Run COMMAND with its configs rendered (the default: rigup-exec [flags] -- COMMAND [ARG...])."`
+	Shell          shellCmd   `cmd:"" help:"Run your $$SHELL with the rig's configs, and your own beside them."`
 	Check          checkCmd   `cmd:"" help:"Decrypt and render every template in memory, and report problems and unused secrets."`
 	SecretsCmd     secretsCmd `cmd:"" name:"secrets" help:"Edit the secrets file, list or change who can decrypt it."`
 	Doctor         doctorCmd  `cmd:"" help:"Tell whether this machine and project are safe and ready: each line ok, warning or problem, with the fix. Decrypts nothing."`
@@ -83,6 +86,9 @@ func mainDying(args []string, stdout, stderr io.Writer) (status int, sig syscall
 	cli := CLI{env: readEnviron()}
 	setPaths(cli.env)
 	ctx, err := parse(&cli, args, stdout, stderr)
+	if err == nil {
+		err = cli.applyEnv()
+	}
 	if err != nil {
 		ui.errorf("%s", lowerFirst(err.Error()))
 		ui.hintf("rigup-exec --help shows the usage")

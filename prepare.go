@@ -20,7 +20,7 @@ import (
 // is on disk, so the signal ends the run there and then; once it is, writing
 // is quick, and what was written is wiped. A passphrase prompt on the
 // terminal handles the signal itself, to restore the terminal.
-func (c *CLI) prepareOrDie(ui *ui, root string, sigs *exec.Signals) (*tmpfs.Dir, error) {
+func (c *CLI) prepareOrDie(ui *ui, root, userConfig string, sigs *exec.Signals) (*tmpfs.Dir, error) {
 	type prepared struct {
 		dir *tmpfs.Dir
 		err error
@@ -29,7 +29,7 @@ func (c *CLI) prepareOrDie(ui *ui, root string, sigs *exec.Signals) (*tmpfs.Dir,
 	var g gate
 	go func() {
 		var p prepared
-		forgetting(func() { p.dir, p.err = c.prepare(ui, root, sigs, &g) })
+		forgetting(func() { p.dir, p.err = c.prepare(ui, root, userConfig, sigs, &g) })
 		// What prepare allocated is unreachable now: collected, it is
 		// erased (see forgetting), and the pages go back to the system.
 		runtime.GC()
@@ -89,8 +89,10 @@ func (g *gate) abort() bool {
 var errAborted = errors.New("stopped by a signal")
 
 // prepare renders the templates and writes them into a new private
-// directory. It returns the directory, to be wiped, even with an error.
-func (c *CLI) prepare(ui *ui, root string, sigs *exec.Signals, g *gate) (*tmpfs.Dir, error) {
+// directory, with links to the entries of userConfig, the user's own config
+// directory, that the rig does not provide ("" for none). It returns the
+// directory, to be wiped, even with an error.
+func (c *CLI) prepare(ui *ui, root, userConfig string, sigs *exec.Signals, g *gate) (*tmpfs.Dir, error) {
 	tree, err := c.loadTrustedTree(root)
 	if err != nil {
 		return nil, err
@@ -120,6 +122,11 @@ func (c *CLI) prepare(ui *ui, root string, sigs *exec.Signals, g *gate) (*tmpfs.
 	}
 	if err := materialize(dir, tree, res); err != nil {
 		return dir, err
+	}
+	if userConfig != "" {
+		if err := linkUserConfig(dir, tree, userConfig); err != nil {
+			return dir, err
+		}
 	}
 	if c.Verbose {
 		for _, why := range dir.PassedOver {

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -112,4 +113,42 @@ func lockedSize(res *tmpl.Result) int {
 		n += (f.Size + page - 1) / page * page
 	}
 	return n
+}
+
+// linkUserConfig links each entry of the user's config directory from that
+// the tree does not provide at its top level into dir: tools find the
+// user's own settings, and what they save there persists. What the rig
+// provides wins. The wipe unlinks the links; it never follows them.
+func linkUserConfig(dir *tmpfs.Dir, tree *tmpl.Tree, from string) error {
+	entries, err := os.ReadDir(from)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("your config directory: %w", err)
+	}
+	provided := map[string]bool{}
+	for _, d := range tree.Dirs {
+		provided[topLevel(d)] = true
+	}
+	for _, f := range tree.Templates {
+		provided[topLevel(f.Name)] = true
+	}
+	for _, p := range tree.Plain {
+		provided[topLevel(p.Name)] = true
+	}
+	for _, e := range entries {
+		if provided[e.Name()] {
+			continue
+		}
+		if err := dir.Symlink(filepath.Join(from, e.Name()), e.Name()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func topLevel(name string) string {
+	first, _, _ := strings.Cut(filepath.ToSlash(name), "/")
+	return first
 }
