@@ -15,6 +15,7 @@ type secretsCmd struct {
 	Rekey      secretsRekeyCmd      `cmd:"" help:"Encrypt the secrets file again to exactly the keys in rigup.secrets.recipients."`
 	Recipients secretsRecipientsCmd `cmd:"" help:"List the keys in rigup.secrets.recipients, and which are yours."`
 	Merge      secretsMergeCmd      `cmd:"" help:"Merge versions of the secrets key by key: git's merge driver (secrets merge %O %A %B %P), or, without files, finish a merge git left in conflict."`
+	Textconv   secretsTextconvCmd   `cmd:"" help:"Print the keys of an encrypted secrets file with a tag of each value, never the value: git diff's textconv."`
 }
 
 // openProject locates and locks the secrets file. With create, a missing
