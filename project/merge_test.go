@@ -260,6 +260,7 @@ port = 5432
 			ours:   strings.Replace(base, "port = 5432\n", "", 1),
 			theirs: strings.Replace(strings.Replace(base, "port = 5432\n", "", 1), "pg-0", "pg-1", 1),
 			want:   strings.Replace(strings.Replace(base, "port = 5432\n", "", 1), "pg-0", "pg-1", 1),
+			layout: LinesMerged,
 		},
 		{
 			name: "changed on both sides", base: base,

@@ -124,18 +124,57 @@ func diff(base, other [][]byte) (hunks []hunk, ok bool) {
 				h.end++
 			}
 		}
-		if n := h.end - h.start; n > 1 && n == len(h.lines) {
-			// Lines replaced one for one, as when values change:
-			// a hunk each, so that a change of the other side to
-			// the next line does not collide with them.
-			for k := range n {
-				hunks = append(hunks, hunk{start: h.start + k, end: h.start + k + 1, lines: h.lines[k : k+1]})
-			}
-			continue
-		}
 		hunks = append(hunks, h)
 	}
 	return hunks, true
+}
+
+// refine splits each hunk of base's lines into smaller ones where the
+// lines it deletes and those it inserts are the same keys: a changed
+// value becomes a hunk of its own line, so that a change of the other
+// side to the next line does not collide with it. It aligns the keys of
+// the lines (what comes before an "=", or the whole line) with diff.
+func refine(base [][]byte, hunks []hunk) []hunk {
+	var out []hunk
+	for _, h := range hunks {
+		deleted := base[h.start:h.end]
+		if len(deleted) == 0 || len(h.lines) == 0 || len(deleted) == 1 && len(h.lines) == 1 {
+			out = append(out, h)
+			continue
+		}
+		sub, ok := diff(lineKeys(deleted), lineKeys(h.lines))
+		if !ok {
+			out = append(out, h)
+			continue
+		}
+		p, q := 0, 0 // the next deleted and inserted line
+		pairs := func(upTo int) {
+			for ; p < upTo; p, q = p+1, q+1 {
+				out = append(out, hunk{start: h.start + p, end: h.start + p + 1, lines: h.lines[q : q+1]})
+			}
+		}
+		for _, s := range sub {
+			pairs(s.start)
+			out = append(out, hunk{start: h.start + s.start, end: h.start + s.end, lines: h.lines[q : q+len(s.lines)]})
+			p, q = s.end, q+len(s.lines)
+		}
+		pairs(len(deleted))
+	}
+	return out
+}
+
+// lineKeys gives the key of each line: what comes before its first "=",
+// trimmed, or the whole line without its end.
+func lineKeys(lines [][]byte) [][]byte {
+	keys := make([][]byte, len(lines))
+	for i, l := range lines {
+		if k, _, ok := bytes.Cut(l, []byte{'='}); ok {
+			keys[i] = bytes.TrimSpace(k)
+		} else {
+			keys[i] = bytes.TrimRight(l, "\r\n")
+		}
+	}
+	return keys
 }
 
 // merge3 merges the changes that turn base into ours and into theirs, and
@@ -152,6 +191,7 @@ func merge3(base, ours, theirs []byte, prefer Prefer) (out []byte, ok bool) {
 	if !ok {
 		return nil, false
 	}
+	oh, th = refine(b, oh), refine(b, th)
 	out = make([]byte, 0, len(ours)+len(theirs))
 	pos := 0 // the next line of base to copy
 	emit := func(upTo int) {

@@ -33,7 +33,7 @@ func TestDiffRandom(t *testing.T) {
 	text := func() []byte {
 		var b []byte
 		for range r.IntN(30) {
-			b = append(b, "abcde"[r.IntN(5)], '\n')
+			b = append(b, []string{"a\n", "b\n", "c = 1\n", "c = 2\n", "d = 1\n", "[t]\n"}[r.IntN(6)]...)
 		}
 		if r.IntN(4) == 0 {
 			b = append(b, 'z') // no final newline
@@ -53,6 +53,15 @@ func TestDiffRandom(t *testing.T) {
 		}
 		if got := apply(splitLines(a), hunks); !bytes.Equal(got, b) {
 			t.Fatalf("%d: diff(%q, %q) applied gives %q", i, a, b, got)
+		}
+		refined := refine(splitLines(a), hunks)
+		if got := apply(splitLines(a), refined); !bytes.Equal(got, b) {
+			t.Fatalf("%d: refined diff(%q, %q) applied gives %q", i, a, b, got)
+		}
+		for j := 1; j < len(refined); j++ {
+			if refined[j].start < refined[j-1].end {
+				t.Fatalf("%d: refined hunks overlap: %+v", i, refined)
+			}
 		}
 	}
 }
@@ -94,6 +103,23 @@ func TestMerge3(t *testing.T) {
 			t.Errorf("%s: merged to %q, want a conflict", tc.name, got)
 		case tc.want != "" && (!ok || string(got) != tc.want):
 			t.Errorf("%s: %q, %v, want %q", tc.name, got, ok, tc.want)
+		}
+	}
+}
+
+// A hunk that deletes one key and changes the next is split by key, so
+// that a change of the other side to the first collides with the
+// deletion alone.
+func TestMerge3ByKey(t *testing.T) {
+	base := "a = 1\nb = 2\nc = 3\n"
+	ours := "a = 1\nb = 9\nc = 3\n"
+	theirs := "a = 1\nc = 4\n"
+	if got, ok := merge3([]byte(base), []byte(ours), []byte(theirs), PreferNone); ok {
+		t.Errorf("merged to %q, want a conflict at b", got)
+	}
+	for prefer, want := range map[Prefer]string{PreferOurs: "a = 1\nb = 9\nc = 4\n", PreferTheirs: "a = 1\nc = 4\n"} {
+		if got, ok := merge3([]byte(base), []byte(ours), []byte(theirs), prefer); !ok || string(got) != want {
+			t.Errorf("prefer %v: %q, %v, want %q", prefer, got, ok, want)
 		}
 	}
 }
