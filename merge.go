@@ -195,7 +195,7 @@ func showMerge(ui *ui, job mergeJob, m *project.Merged, rm project.RecipientsMer
 		if job.prefer == project.PreferTheirs {
 			side = "theirs"
 		}
-		ui.notef("%s settled with %s: %s", plural(len(m.Settled), "key in conflict"), side, strings.Join(m.Settled, ", "))
+		ui.notef("%s in conflict settled with %s: %s", plural(len(m.Settled), "key"), side, strings.Join(m.Settled, ", "))
 	}
 	if m.Layout == project.Rewritten {
 		ui.warnf("the two sides' texts do not merge line by line: %s is written anew from the merged values, without the comments and layout of either", job.name)
