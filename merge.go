@@ -168,7 +168,7 @@ func (c *CLI) merge(ui *ui, v versions, job mergeJob) error {
 				continue
 			}
 			if plain[i], err = crypto.Decrypt(bytes.NewReader(in.data), fmt.Sprintf("%s of %s", in.version, job.name), keys); err != nil {
-				err = decryptError(err, keys)
+				err = decryptVersionError(err, in.version, job, keys)
 				return
 			}
 		}
@@ -220,6 +220,18 @@ func showMerge(ui *ui, job mergeJob, m *project.Merged, rm project.RecipientsMer
 	if !mine {
 		ui.warnf("the merge of %s is not encrypted to any key of yours: you cannot decrypt it", job.name)
 	}
+}
+
+// decryptVersionError says why a version cannot be decrypted. The
+// ancestor is the one that a recipient added since cannot read: without
+// it, which side changed a key cannot be told.
+func decryptVersionError(err error, v project.Version, job mergeJob, keys []*crypto.Key) error {
+	var noMatch *crypto.NoMatchError
+	if v != project.Base || !errors.As(err, &noMatch) {
+		return decryptError(err, keys)
+	}
+	return hint(fmt.Errorf("none of your SSH keys can decrypt the ancestor of %s (encrypted before you were a recipient?): without it, which side changed a key cannot be told", job.name),
+		"a teammate who could read it can merge; or keep one side with git checkout --ours (or --theirs) "+job.name+", and put the other side's changes in with rigup-exec secrets edit")
 }
 
 // mergeRecipientsError says why the recipients of a merge cannot be
