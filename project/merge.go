@@ -2,6 +2,7 @@ package project
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -216,6 +217,12 @@ func MergeSecrets(base, ours, theirs []byte, prefer Prefer) (*Merged, error) {
 			m.Text = clone(theirs)
 		default:
 			m.Text, m.Layout = writeDocument(want), Rewritten
+			if !decodesTo(m.Text, want) {
+				// Never seen: writeDocument is tested to
+				// write every value exactly.
+				clear(m.Text)
+				return nil, errors.New("the merged values could not be written as TOML")
+			}
 		}
 	}
 	return m, nil

@@ -519,3 +519,22 @@ func ExampleMergeSecrets() {
 	// url = "u1"
 	// 1 key in conflict: mcp.key (changed on both sides)
 }
+
+// Whatever valid TOML is given, the document written anew from its values
+// decodes to the same values.
+func FuzzWriteDocument(f *testing.F) {
+	f.Add(everyType)
+	f.Add("a = 1\n[b]\nc = [{ d = 'e' }]\n[[f]]\ng = 1979-05-27T07:32:00Z\n")
+	f.Add("\"\\u0000\" = \"\\u007f\"\nx.\"y.z\" = -0.0\n")
+	f.Fuzz(func(t *testing.T, text string) {
+		s, err := tmpl.ParseSecrets([]byte(text))
+		if err != nil {
+			return
+		}
+		want := flatten(s.Document())
+		out := writeDocument(want)
+		if !decodesTo(out, want) {
+			t.Fatalf("written anew, %q does not decode to its values:\n%s", text, out)
+		}
+	})
+}
