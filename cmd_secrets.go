@@ -14,6 +14,8 @@ type secretsCmd struct {
 	Edit       secretsEditCmd       `cmd:"" help:"Edit the secrets in $$EDITOR, through a private directory in RAM, and encrypt them again to their recipients."`
 	Rekey      secretsRekeyCmd      `cmd:"" help:"Encrypt the secrets file again to exactly the keys in rigup.secrets.recipients."`
 	Recipients secretsRecipientsCmd `cmd:"" help:"List the keys in rigup.secrets.recipients, and which are yours."`
+	Merge      secretsMergeCmd      `cmd:"" help:"Merge versions of the secrets key by key: git's merge driver (secrets merge %O %A %B %P), or, without files, finish a merge git left in conflict."`
+	Textconv   secretsTextconvCmd   `cmd:"" help:"Print the keys of an encrypted secrets file with a tag of each value, never the value: git diff's textconv."`
 }
 
 // openProject locates and locks the secrets file. With create, a missing

@@ -43,6 +43,7 @@ type Key struct {
 	types     []string // stanza types this key may answer
 	ask       PassphraseFunc
 	id        age.Identity // set once parsed
+	tagKey    []byte       // derived once parsed, see TagKey
 	skipped   string       // why the key could not be matched, if so
 }
 
@@ -298,6 +299,7 @@ func (k *Key) parse() (age.Identity, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cannot read the private key: %v", err)
 	}
+	k.tagKey = deriveTagKey(raw)
 	var id age.Identity
 	var pub ssh.PublicKey
 	switch raw := raw.(type) {
