@@ -78,7 +78,7 @@ func (c *CLI) mergeDriver(ui *ui, base, ours, theirs, inRepo string) error {
 // holds after a conflict, to the recipients of the recipients file as git
 // merged it, and writes the secrets file.
 func (c *CLI) finishMerge(ui *ui, prefer project.Prefer) error {
-	p, err := c.openProject(false)
+	p, err := c.openProject(ui, false)
 	if err != nil {
 		return err
 	}
@@ -228,7 +228,7 @@ func showMerge(ui *ui, job mergeJob, m *project.Merged, rm project.RecipientsMer
 func decryptVersionError(err error, v project.Version, job mergeJob, keys []*crypto.Key) error {
 	var noMatch *crypto.NoMatchError
 	if v != project.Base || !errors.As(err, &noMatch) {
-		return decryptError(err, keys)
+		return decryptError(err, keys, filepath.Join(filepath.Dir(job.recipients), project.SecretsFile))
 	}
 	return hint(fmt.Errorf("none of your SSH keys can decrypt the ancestor of %s (encrypted before you were a recipient?): without it, which side changed a key cannot be told", job.name),
 		"a teammate who could read it can merge; or keep one side with git checkout --ours (or --theirs) "+job.name+", and put the other side's changes in with rigup-exec secrets edit")
