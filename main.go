@@ -34,14 +34,15 @@ type CLI struct {
 	// nil: the default, on for an interactive shell (see userConfigFor).
 	UserConfig *bool `negatable:"" help:"Link each entry of your own config directory (~/.config) that the rig does not provide into the rendered one, so tools keep your settings ($$RIGUP_USER_CONFIG; default: on for rigup-exec shell and for $$SHELL, off otherwise)."`
 
-	Run            runCmd     `cmd:"" default:"withargs" help:"Run COMMAND with its configs rendered (the default: rigup-exec [flags] -- COMMAND [ARG...])."`
-	Shell          shellCmd   `cmd:"" help:"Run your $$SHELL with the rig's configs, and your own beside them."`
-	Check          checkCmd   `cmd:"" help:"Decrypt and render every template in memory, and report problems and unused secrets."`
-	SecretsCmd     secretsCmd `cmd:"" name:"secrets" help:"Edit the secrets file, list or change who can decrypt it."`
-	Doctor         doctorCmd  `cmd:"" help:"Tell whether this machine and project are safe and ready: each line ok, warning or problem, with the fix. Decrypts nothing."`
-	Demo           demoCmd    `cmd:"" help:"Run a shell on a throwaway demo rig, to see what a command gets."`
-	Version        versionCmd `cmd:"" help:"Print the version."`
-	JanitorProcess janitorCmd `cmd:"" name:"janitor" hidden:"" help:"Wait for rigup-exec to exit, then wipe DIR (started by --janitor)."`
+	Run            runCmd        `cmd:"" default:"withargs" help:"Run COMMAND with its configs rendered (the default: rigup-exec [flags] -- COMMAND [ARG...])."`
+	Shell          shellCmd      `cmd:"" help:"Run your $$SHELL with the rig's configs, and your own beside them."`
+	Check          checkCmd      `cmd:"" help:"Decrypt and render every template in memory, and report problems and unused secrets."`
+	SecretsCmd     secretsCmd    `cmd:"" name:"secrets" help:"Edit the secrets file, list or change who can decrypt it."`
+	Doctor         doctorCmd     `cmd:"" help:"Tell whether this machine and project are safe and ready: each line ok, warning or problem, with the fix. Decrypts nothing."`
+	Demo           demoCmd       `cmd:"" help:"Run a shell on a throwaway demo rig, to see what a command gets."`
+	Version        versionCmd    `cmd:"" help:"Print the version."`
+	Completion     completionCmd `cmd:"" help:"Print the completion script of bash, zsh or fish."`
+	JanitorProcess janitorCmd    `cmd:"" name:"janitor" hidden:"" help:"Wait for rigup-exec to exit, then wipe DIR (started by --janitor)."`
 
 	env environ // read once, in mainDying
 }
