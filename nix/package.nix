@@ -2,6 +2,7 @@
 # (flake.nix gives both; nix/vendor-hash computes vendorHash).
 {
   lib,
+  stdenv,
   buildGoModule,
   openssh,
   age,
@@ -48,8 +49,17 @@ buildGoModule {
   ];
   checkPhase = ''
     runHook preCheck
-    go test -count=1 . ./crypto/... ./tmpl/... ./tmpfs/... ./exec/...
+    go test -count=1 . ./crypto/... ./tmpl/... ./tmpfs/... ./exec/... ./project/...
     runHook postCheck
+  '';
+
+  # Completion scripts, made by the binary from its grammar (when the build
+  # machine can run it).
+  postInstall = lib.optionalString (stdenv.buildPlatform.canExecute stdenv.hostPlatform) ''
+    mkdir -p $out/share/bash-completion/completions $out/share/zsh/site-functions $out/share/fish/vendor_completions.d
+    $out/bin/rigup-exec completion bash > $out/share/bash-completion/completions/rigup-exec
+    $out/bin/rigup-exec completion zsh > $out/share/zsh/site-functions/_rigup-exec
+    $out/bin/rigup-exec completion fish > $out/share/fish/vendor_completions.d/rigup-exec.fish
   '';
 
   meta = {

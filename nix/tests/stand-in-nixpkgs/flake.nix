@@ -13,6 +13,7 @@
           pkgs = {
             inherit lib;
             stdenv.hostPlatform.system = system;
+            stdenv.buildPlatform.canExecute = platform: true;
             callPackage = fn: args:
               let f = if builtins.isFunction fn then fn else import fn;
               in f (builtins.intersectAttrs (builtins.functionArgs f) pkgs // args);
