@@ -25,7 +25,7 @@ buildGoModule {
       if type == "directory" then
         rel != ".git" && rel != "nix" && rel != "bench" && !lib.hasSuffix "/testdata" rel
       else
-        lib.hasSuffix ".go" rel || rel == "go.mod" || rel == "go.sum" || lib.hasPrefix "demo/" rel;
+        lib.hasSuffix ".go" rel || rel == "go.mod" || rel == "go.sum" || lib.hasPrefix "demo/" rel || lib.hasPrefix "direnv/" rel;
   };
 
   subPackages = [ "." ];
@@ -39,6 +39,12 @@ buildGoModule {
     "-w"
     "-X main.version=${version}"
   ];
+
+  # The direnv library that rigup-exec hook direnv prints (it is embedded
+  # from the same file), for a direnvrc to source.
+  postInstall = ''
+    install -Dm0444 direnv/use_rig.sh "$out/share/rigup-exec/direnvrc"
+  '';
 
   # The unit tests of every package; the e2e tests need a built binary, a
   # pseudo-terminal and tools a build sandbox does not have.
