@@ -419,6 +419,14 @@ func TestDirenvUseRig(t *testing.T) {
 		t.Errorf("the tool under direnv exec printed\n%s\nstderr:\n%s", out, p.redact(stderr))
 	}
 
+	// RIGUP_TEMPLATES is the root the wrapped tools name: in a session
+	// that rigup-exec opens with it, they reuse its directory.
+	out, stderr = p.direnv(nil, "exec", ".", "rigup-exec", "--", "sh", "-c", `echo "session=$RIGUP_CONFIG_DIR"; tool`)
+	if session, _, _ := strings.Cut(strings.TrimPrefix(out, "session="), "\n"); !strings.HasPrefix(session, p.runtime+"/rigup-") ||
+		!strings.Contains(out, "config-home="+session+"\n") || !strings.Contains(out, "config-hash="+p.configHash()+"\n") {
+		t.Errorf("the tool in a rigup-exec session printed\n%s\nstderr:\n%s", out, p.redact(stderr))
+	}
+
 	// A hooked bash: enter, run the tool, edit the secrets, leave.
 	next := time.Now().Add(3 * time.Second).Unix()
 	driver := p.write("driver.bash", `set -u
