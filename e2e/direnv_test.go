@@ -747,3 +747,27 @@ in { src = "${p.src}"; inherit (p) postInstall; }`, repoRoot, lib)
 		t.Errorf("the binary built from the package's source prints another library: %v", err)
 	}
 }
+
+// TestDirenvFromDirenvrc: the library installed once for every project,
+// sourced from direnv's direnvrc, or linked into its lib/ directory; the
+// .envrc says only use rig.
+func TestDirenvFromDirenvrc(t *testing.T) {
+	p := newDirenvProject(t)
+	p.symlink(p.buildRig("3333"), filepath.Join(p.project, "result"))
+	library := filepath.Join(repoRoot, "direnv", "use_rig.sh")
+	direnvConfig := filepath.Join(p.root, "config", "direnv")
+	for _, install := range []func(){
+		func() { p.write(filepath.Join(direnvConfig, "direnvrc"), "source "+direnvShQuote(library)+"\n", 0o644) },
+		func() {
+			os.Remove(filepath.Join(direnvConfig, "direnvrc"))
+			p.symlink(library, filepath.Join(direnvConfig, "lib", "rigup-exec.sh"))
+		},
+	} {
+		install()
+		p.envrc("use rig ./result\n")
+		vars, stderr := p.exportJSON()
+		if got := vars["RIGUP_TEMPLATES"]; got == nil || *got != p.templates {
+			t.Errorf("RIGUP_TEMPLATES = %s, want %q; stderr:\n%s", deref(got), p.templates, stderr)
+		}
+	}
+}
