@@ -58,7 +58,7 @@
 #    use rig .#default         # nix build .#rigs.<system>.default.home
 #
 use_rig() {
-  local ref=${1-} secrets root bin file
+  local ref=${1-} secrets root bin file flake
 
   if (($# > 1)); then
     log_error "use rig: one rig at most, not $#: $*"
@@ -86,9 +86,10 @@ use_rig() {
   fi
 
   if [[ $ref == *'#'* || $ref =~ ^[A-Za-z][A-Za-z0-9+.-]*: ]]; then
-    case ${ref%%#*} in
-    '' | . | ./* | ../* | /*) rigup_watch_project "${ref%%#*}" ;;
-    path:*) rigup_watch_project "${ref#path:}" ;;
+    flake=${ref%%#*}
+    case $flake in
+    '' | . | ./* | ../* | /*) rigup_watch_project "$flake" ;;
+    path:*) rigup_watch_project "${flake#path:}" ;;
     esac
     root=$(rigup_build_rig "$ref") || return 1
   else

@@ -16,6 +16,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"slices"
 	"strings"
@@ -624,10 +625,11 @@ func TestDirenvNotARig(t *testing.T) {
 	}
 }
 
-// TestDirenvFlakeRef: use rig .#default builds the rig with the real
+// TestDirenvFlakeRef: use rig ./rigs#default builds the rig with the real
 // nix build (Nix 2.8 here, which has no --print-out-paths) into direnv's
 // layout directory, a garbage collector root, and loads it; so does a
-// full attribute path.
+// full attribute path of a path: flake. Either way the flake's files are
+// watched.
 func TestDirenvFlakeRef(t *testing.T) {
 	requireStore(t)
 	require(t, "nix", "nix-store")
@@ -637,7 +639,7 @@ func TestDirenvFlakeRef(t *testing.T) {
 		t.Skipf("no Nix system for %s", runtime.GOARCH)
 	}
 	// A rig's home, built with builtins.derivation and the host's sh.
-	p.write(filepath.Join(p.project, "flake.nix"), `{
+	p.write(filepath.Join(p.project, "rigs", "flake.nix"), `{
   outputs = { self }: {
     rigs.`+system+`.default.home = derivation {
       name = "rig-home";
@@ -662,7 +664,7 @@ func TestDirenvFlakeRef(t *testing.T) {
 	}
 	env := []string{"NIX_CONFIG=" + config, "NIX_PATH="}
 
-	for _, ref := range []string{".#default", ".#rigs." + system + ".default.home"} {
+	for _, ref := range []string{"./rigs#default", "path:" + filepath.Join(p.project, "rigs") + "#rigs." + system + ".default.home"} {
 		p.write(filepath.Join(p.project, ".envrc"), "eval \"$(rigup-exec hook direnv)\"\nuse rig "+ref+"\n", 0o644)
 		p.direnv(env, "allow")
 		stdout, stderr := p.direnv(env, "export", "json")
@@ -670,7 +672,7 @@ func TestDirenvFlakeRef(t *testing.T) {
 		if err := json.Unmarshal([]byte(stdout), &vars); err != nil {
 			t.Fatalf("use rig %s: %v\n%s", ref, err, stderr)
 		}
-		link := filepath.Join(p.project, ".direnv", "rig-"+strings.NewReplacer("#", "_").Replace(ref))
+		link := filepath.Join(p.project, ".direnv", "rig-"+regexp.MustCompile(`[^A-Za-z0-9._-]`).ReplaceAllString(ref, "_"))
 		home, err := os.Readlink(link)
 		if err != nil || !strings.HasPrefix(home, "/nix/store/") || !strings.HasSuffix(home, "-rig-home") {
 			t.Fatalf("use rig %s: link %s -> %q, %v; stderr:\n%s", ref, link, home, err, stderr)
@@ -689,7 +691,7 @@ func TestDirenvFlakeRef(t *testing.T) {
 			t.Errorf("use rig %s: the build is not kept by its link: %v\n%s", ref, err, roots)
 		}
 		watched := p.watches(*vars["DIRENV_WATCHES"])
-		if !watched[filepath.Join(p.project, "flake.nix")] || !watched[filepath.Join(p.project, "flake.lock")] {
+		if !watched[filepath.Join(p.project, "rigs", "flake.nix")] || !watched[filepath.Join(p.project, "rigs", "flake.lock")] {
 			t.Errorf("use rig %s: the flake is not watched: %v", ref, watched)
 		}
 	}
