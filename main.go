@@ -40,6 +40,7 @@ type CLI struct {
 	SecretsCmd     secretsCmd    `cmd:"" name:"secrets" help:"Edit the secrets file, list or change who can decrypt it."`
 	Doctor         doctorCmd     `cmd:"" help:"Tell whether this machine and project are safe and ready: each line ok, warning or problem, with the fix. Decrypts nothing."`
 	Demo           demoCmd       `cmd:"" help:"Run a shell on a throwaway demo rig, to see what a command gets."`
+	Hook           hookCmd       `cmd:"" help:"Print shell code that plugs rigup-exec into a tool: hook direnv defines use rig."`
 	Version        versionCmd    `cmd:"" help:"Print the version."`
 	Completion     completionCmd `cmd:"" help:"Print the completion script of bash, zsh or fish."`
 	JanitorProcess janitorCmd    `cmd:"" name:"janitor" hidden:"" help:"Wait for rigup-exec to exit, then wipe DIR (started by --janitor)."`

@@ -26,7 +26,7 @@ buildGoModule {
       if type == "directory" then
         rel != ".git" && rel != "nix" && rel != "bench" && !lib.hasSuffix "/testdata" rel
       else
-        lib.hasSuffix ".go" rel || rel == "go.mod" || rel == "go.sum" || lib.hasPrefix "demo/" rel;
+        lib.hasSuffix ".go" rel || rel == "go.mod" || rel == "go.sum" || lib.hasPrefix "demo/" rel || lib.hasPrefix "direnv/" rel;
   };
 
   subPackages = [ "." ];
@@ -53,9 +53,14 @@ buildGoModule {
     runHook postCheck
   '';
 
-  # Completion scripts, made by the binary from its grammar (when the build
-  # machine can run it).
-  postInstall = lib.optionalString (stdenv.buildPlatform.canExecute stdenv.hostPlatform) ''
+  # The direnv library that rigup-exec hook direnv prints (embedded from the
+  # same file), for a direnvrc to source; and the completion scripts, made
+  # by the binary from its grammar (when the build machine can run it).
+  postInstall =
+    ''
+      install -Dm0444 direnv/use_rig.sh "$out/share/rigup-exec/direnvrc"
+    ''
+    + lib.optionalString (stdenv.buildPlatform.canExecute stdenv.hostPlatform) ''
     mkdir -p $out/share/bash-completion/completions $out/share/zsh/site-functions $out/share/fish/vendor_completions.d
     $out/bin/rigup-exec completion bash > $out/share/bash-completion/completions/rigup-exec
     $out/bin/rigup-exec completion zsh > $out/share/zsh/site-functions/_rigup-exec
