@@ -5,16 +5,19 @@
 package e2e
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
+	"golang.org/x/sys/unix"
 )
 
 // binDir holds the rigup-exec under test: built once by TestMain, or the
@@ -99,6 +102,7 @@ func TestScripts(t *testing.T) {
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"agestanza":     ageWithStanza,
 			"agepassphrase": ageWithPassphrase,
+			"status":        statusCmd,
 			// grow FILE SIZE: FILE grows to SIZE bytes with lines
 			// of filler (no braces, no NUL) after its own content.
 			"grow": func(ts *testscript.TestScript, neg bool, args []string) {
@@ -152,6 +156,35 @@ func TestScripts(t *testing.T) {
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},
 	})
+}
+
+// statusCmd is the testscript command
+//
+//	status WANT PROGRAM [ARG...]
+//
+// which runs PROGRAM as exec does, keeping its stdout and stderr for the
+// commands that follow, and checks how it ended: WANT is an exit status
+// (125) or the name of the signal that killed it (SIGKILL).
+func statusCmd(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: status CODE|SIGNAL PROGRAM [ARG...]")
+	}
+	err := ts.Exec(args[1], args[2:]...)
+	got := "0"
+	var exit *exec.ExitError
+	switch {
+	case errors.As(err, &exit):
+		ws := exit.Sys().(syscall.WaitStatus)
+		got = strconv.Itoa(ws.ExitStatus())
+		if ws.Signaled() {
+			got = unix.SignalName(ws.Signal())
+		}
+	case err != nil:
+		ts.Fatalf("%s: %v", args[1], err)
+	}
+	if got != args[0] {
+		ts.Fatalf("%s ended with %s, want %s", args[1], got, args[0])
+	}
 }
 
 // noteSources stats every file the binary is built from. The go command
