@@ -17,7 +17,8 @@
 // no file it could have written may hold one (scan_test.go).
 //
 // The tests run in parallel: they wait on programs and terminals far more
-// than they compute.
+// than they compute. -short leaves out the exhaustive variants, not a
+// command or a main path.
 package e2e
 
 import (

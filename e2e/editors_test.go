@@ -316,6 +316,9 @@ func TestSecretsVim(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
+			if testing.Short() && !tc.hostile {
+				t.Skip("vim without a configuration: not with -short")
+			}
 			require(t, tc.program)
 			w := newEditorWorld(t)
 			if tc.hostile {
@@ -331,6 +334,9 @@ func TestSecretsVim(t *testing.T) {
 // is edited) and hardened as vim is.
 func TestSecretsGvim(t *testing.T) {
 	t.Parallel()
+	if testing.Short() {
+		t.Skip("gvim on Xvfb: not with -short")
+	}
 	require(t, "gvim", "Xvfb")
 	w := newEditorWorld(t)
 	w.hostileVimConfig()
@@ -370,9 +376,12 @@ func startXvfb(t *testing.T) string {
 // a choice in ~/.selected_editor or made with the real select-editor, are
 // seen through and hardened; through an opaque script, neovim still keeps
 // its state (shada, by default) in the private directory, through the XDG
-// variables.
+// variables. -short leaves them to TestSecretsVim.
 func TestSecretsEditorThroughWrappers(t *testing.T) {
 	t.Parallel()
+	if testing.Short() {
+		t.Skip("editors through wrappers: not with -short")
+	}
 	t.Run("alternatives", func(t *testing.T) {
 		t.Parallel()
 		require(t, "nvim")
@@ -472,6 +481,9 @@ func TestSecretsNano(t *testing.T) {
 	// One at a time: they use the same files of the real home.
 	for _, xdg := range []bool{true, false} {
 		t.Run(map[bool]string{true: "XDG directories", false: "home only"}[xdg], func(t *testing.T) {
+			if testing.Short() && !xdg {
+				t.Skip("nano without XDG directories: not with -short")
+			}
 			w := newEditorWorld(t)
 			if !xdg {
 				w.vars = nil
@@ -543,6 +555,9 @@ func TestSecretsEditorKilled(t *testing.T) {
 	for _, sig := range []syscall.Signal{syscall.SIGKILL, syscall.SIGTERM} {
 		t.Run(unix.SignalName(sig), func(t *testing.T) {
 			t.Parallel()
+			if testing.Short() && sig != syscall.SIGKILL {
+				t.Skip("vim killed by another signal than KILL: not with -short")
+			}
 			w := newEditorWorld(t)
 			started := w.marker("vim-started")
 			// vim edits, writes the file, notes its pid and path (in a

@@ -622,6 +622,9 @@ func TestJobControlInitMode(t *testing.T) {
 
 	t.Run("Ctrl-C once", func(t *testing.T) {
 		t.Parallel()
+		if testing.Short() {
+			t.Skip("as TestJobControlCtrlCOnce, in init mode: not with -short")
+		}
 		w := jcWorld(t)
 		term := start(t, w, "sh", "-c", "exec "+intCounter(t, w))
 		term.countInts(term.cmd.Process.Pid)
@@ -662,6 +665,9 @@ func TestJobControlInitMode(t *testing.T) {
 	// which does not see that stop, finds and continues it.
 	t.Run("Ctrl-Z does not freeze a grandchild", func(t *testing.T) {
 		t.Parallel()
+		if testing.Short() {
+			t.Skip("a grandchild stopped alone: not with -short")
+		}
 		w := jcWorld(t)
 		fifo := w.fifo("go")
 		term := start(t, w, "sh", "-c", `trap "echo CAUGHT" TSTP; echo READY; cat go; echo WOKE`)

@@ -72,8 +72,13 @@ func storeArgs() []string {
 	return args
 }
 
+// requireStore skips a test that builds into the Nix store, which needs
+// root here, and takes seconds: not with -short.
 func requireStore(t *testing.T) {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("builds into the Nix store: not with -short")
+	}
 	requireRoot(t, "a writable Nix store", "nix-instantiate", "nix-build")
 }
 
@@ -155,7 +160,8 @@ func TestNixModuleTypes(t *testing.T) {
 }
 
 // Errors that tryEval cannot catch (type errors, aborts) end the whole
-// evaluation: each case is a process of its own.
+// evaluation: each case is a process of its own. -short tries the first
+// case of the library's and of the module types'.
 func TestNixErrors(t *testing.T) {
 	t.Parallel()
 	require(t, "nix-instantiate")
@@ -220,7 +226,12 @@ func TestNixErrors(t *testing.T) {
 			{ k = "sk-plain-text"; } ]; }).config.k`,
 			want: "is not of type `reference to a rigup-exec secret"},
 	}
+	tried := map[bool]bool{}
 	for _, tc := range cases {
+		if testing.Short() && tried[tc.modules] {
+			continue
+		}
+		tried[tc.modules] = true
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			prelude := "let l = import " + libFile + "; in "

@@ -50,6 +50,10 @@ func TestRunChildKilled(t *testing.T) {
 	sigs := []syscall.Signal{syscall.SIGHUP, syscall.SIGINT, syscall.SIGQUIT, syscall.SIGTERM,
 		syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGPIPE, syscall.SIGALRM, syscall.SIGABRT,
 		syscall.SIGSEGV, syscall.SIGKILL}
+	if testing.Short() {
+		// A signal that ends quietly, one that dumps core, and KILL.
+		sigs = []syscall.Signal{syscall.SIGINT, syscall.SIGSEGV, syscall.SIGKILL}
+	}
 	for _, sig := range sigs {
 		r := runToEnd(t, w.job("-t", tpl, "--", "sh", "-c", fmt.Sprintf("ulimit -c 0; kill -%d $$", sig)))
 		if !r.ws.Signaled() || r.ws.Signal() != sig {
@@ -426,6 +430,9 @@ func TestRunClosedStderr(t *testing.T) {
 // mapping, and the directory is gone.
 func TestRunManyTemplates(t *testing.T) {
 	t.Parallel()
+	if testing.Short() {
+		t.Skip("10,000 templates: not with -short")
+	}
 	const secret = "sk-MANY-4242"
 	w := newWorld(t).withSecrets("[a]\nk = \""+secret+"\"\n", "")
 	// In RAM: 10,000 files on a disk would take seconds to make.
