@@ -547,6 +547,30 @@ func TestSecretsCtrlCOnTerminal(t *testing.T) {
 	})
 }
 
+// TestSecretsDefaultVi: with neither $VISUAL nor $EDITOR, on a terminal,
+// secrets edit runs vi from $PATH, with the file's path last, and saves
+// what it wrote. (Without a terminal it refuses: secrets_editor_fails.)
+func TestSecretsDefaultVi(t *testing.T) {
+	t.Parallel()
+	w := newSecretsWorld(t)
+	old, _ := w.existingFile("old")
+	v := secretValue(t, "new")
+	bin := filepath.Join(w.root, "bin")
+	w.write(filepath.Join(bin, "vi"), "#!/bin/sh\nfor last; do :; done\nset -- \"$last\"\n"+
+		fmt.Sprintf("printf '%%s\\n' \"$1\" >> '%s'\n", w.marker("editor-paths"))+writeText(tomlWith(v, "x")), 0o755)
+	w.editor = ""
+	w.setenv("VISUAL=", "PATH="+bin+string(os.PathListSeparator)+binDir+string(os.PathListSeparator)+os.Getenv("PATH"))
+	term := w.terminal("secrets", "edit")
+	term.hide(old, v)
+	term.expect("saved")
+	term.expectExit(0, "vi from $PATH")
+	if n := len(w.editorPaths()); n != 1 {
+		t.Errorf("vi ran %d times, want once", n)
+	}
+	w.expectPlaintext(w.key, tomlWith(v, "x"))
+	w.afterEdit(old, v)
+}
+
 // With no RAM directory (/dev/shm replaced by a disk directory in a private
 // mount namespace, as root), secrets edit refuses, and with --allow-disk
 // edits on disk with a warning, wiping the plaintext afterwards.
