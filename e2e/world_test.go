@@ -231,7 +231,7 @@ func (w *world) run(args ...string) result {
 func (w *world) output(name string, args ...string) string {
 	w.t.Helper()
 	r := runToEnd(w.t, w.program(name, args...))
-	if !r.ws.Exited() || r.ws.ExitStatus() != 0 {
+	if !exited(r.ws, 0) {
 		w.t.Fatalf("%s %s: %s\nstdout:\n%s\nstderr:\n%s", name, strings.Join(args, " "), describe(r.ws), r.stdout, r.stderr)
 	}
 	return r.stdout
@@ -310,14 +310,24 @@ func statusCmd(ts *testscript.TestScript, neg bool, args []string) {
 // messageLine is a line of rigup-exec's message grammar.
 var messageLine = regexp.MustCompile(`^rigup-exec: (error|warning|hint|note): \S`)
 
+// notMessages returns the lines of what rigup-exec wrote on stderr that
+// are not among its messages (error:, warning:, hint:, note:).
+func notMessages(stderr string) []string {
+	var bad []string
+	for _, line := range strings.Split(strings.TrimRight(stderr, "\n"), "\n") {
+		if line != "" && !messageLine.MatchString(line) {
+			bad = append(bad, line)
+		}
+	}
+	return bad
+}
+
 // checkGrammar checks that every line rigup-exec wrote on stderr is one of
 // its messages.
 func checkGrammar(t testing.TB, what, stderr string) {
 	t.Helper()
-	for _, line := range strings.Split(strings.TrimRight(stderr, "\n"), "\n") {
-		if line != "" && !messageLine.MatchString(line) {
-			t.Errorf("%s: stderr line %q is not a rigup-exec message (error:, warning:, hint:, note:)", what, line)
-		}
+	for _, line := range notMessages(stderr) {
+		t.Errorf("%s: stderr line %q is not a rigup-exec message (error:, warning:, hint:, note:)", what, line)
 	}
 }
 
@@ -326,15 +336,13 @@ func checkGrammar(t testing.TB, what, stderr string) {
 //	grammar
 //
 // which checks that every line of the last command's stderr is a message
-// of rigup-exec: error:, warning:, hint: or note:.
+// of rigup-exec.
 func grammarCmd(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 0 {
 		ts.Fatalf("usage: grammar")
 	}
-	for _, line := range strings.Split(strings.TrimRight(ts.ReadFile("stderr"), "\n"), "\n") {
-		if line != "" && !messageLine.MatchString(line) {
-			ts.Fatalf("stderr line %q is not a rigup-exec message (error:, warning:, hint:, note:)", line)
-		}
+	if bad := notMessages(ts.ReadFile("stderr")); len(bad) > 0 {
+		ts.Fatalf("stderr lines that are not rigup-exec messages (error:, warning:, hint:, note:): %q", bad)
 	}
 }
 
