@@ -140,10 +140,18 @@ func TestUntrustedOwner(t *testing.T) {
 	}
 }
 
-// scanMemory returns which of values occur in the memory of process pid,
-// leaving out the mappings of files under skip (the rendered files
-// themselves, which are the values' one place by design).
-func scanMemory(t *testing.T, pid int, skip string, values []string) []string {
+// memHit is a value found in a process's memory.
+type memHit struct {
+	value   string
+	at      uint64
+	mapping string // its line of /proc/PID/maps
+	file    string // the file mapped there, if any
+	context []byte
+}
+
+// scanMemory reads the memory of process pid once, and returns where each
+// of values occurs.
+func scanMemory(t *testing.T, pid int, values []string) []memHit {
 	t.Helper()
 	maps, err := os.ReadFile(fmt.Sprintf("/proc/%d/maps", pid))
 	if err != nil {
@@ -154,31 +162,40 @@ func scanMemory(t *testing.T, pid int, skip string, values []string) []string {
 		t.Fatal(err)
 	}
 	defer mem.Close()
-	found := map[string]bool{}
+	var hits []memHit
 	for _, line := range strings.Split(strings.TrimSpace(string(maps)), "\n") {
 		f := strings.Fields(line)
-		if len(f) < 5 || f[1][0] != 'r' || (len(f) > 5 && skip != "" && strings.HasPrefix(f[5], skip)) {
+		if len(f) < 5 || f[1][0] != 'r' || f[len(f)-1] == "[vsyscall]" {
 			continue
 		}
 		var start, end uint64
 		fmt.Sscanf(f[0], "%x-%x", &start, &end)
-		if f[len(f)-1] == "[vsyscall]" {
-			continue
-		}
 		buf := make([]byte, end-start)
 		n, _ := mem.ReadAt(buf, int64(start))
 		for _, v := range values {
 			if i := bytes.Index(buf[:n], []byte(v)); i >= 0 {
-				found[v] = true
-				lo, hi := max(0, i-64), min(n, i+len(v)+64)
-				t.Logf("%s at %#x in %s: %q", v, start+uint64(i), line, buf[lo:hi])
+				h := memHit{value: v, at: start + uint64(i), mapping: line,
+					context: buf[max(0, i-64):min(n, i+len(v)+64)]}
+				if len(f) > 5 {
+					h.file = f[5]
+				}
+				hits = append(hits, h)
 			}
 		}
 	}
-	var out []string
-	for _, v := range values {
-		if found[v] {
-			out = append(out, v)
+	return hits
+}
+
+// valuesOutside returns the values of hits that are not in the mappings of
+// files under dir (the rendered files themselves, which are the values'
+// one place by design), and logs where they are.
+func valuesOutside(t *testing.T, hits []memHit, dir string) map[string]bool {
+	t.Helper()
+	out := map[string]bool{}
+	for _, h := range hits {
+		if !strings.HasPrefix(h.file, dir) {
+			out[h.value] = true
+			t.Logf("%s at %#x in %s: %q", h.value, h.at, h.mapping, h.context)
 		}
 	}
 	return out
@@ -207,11 +224,16 @@ func TestNoSecretInSupervisorMemory(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The scan sees what it should: the rendered files' mappings hold all.
-	if found := scanMemory(t, cmd.Process.Pid, "", values); len(found) != len(values) {
+	hits := scanMemory(t, cmd.Process.Pid, values)
+	found := map[string]bool{}
+	for _, h := range hits {
+		found[h.value] = true
+	}
+	if len(found) != len(values) {
 		t.Errorf("the scan finds %d of %d values with the rendered files", len(found), len(values))
 	}
-	if found := scanMemory(t, cmd.Process.Pid, strings.TrimSpace(dir)+"/", values); len(found) > 0 {
-		t.Errorf("rigup-exec's memory holds %d of %d values while the command runs", len(found), len(values))
+	if left := valuesOutside(t, hits, strings.TrimSpace(dir)+"/"); len(left) > 0 {
+		t.Errorf("rigup-exec's memory holds %d of %d values while the command runs", len(left), len(values))
 	}
 	stdin.Close()
 	if ws := waitStatus(t, cmd); !exited(ws, 0) {
@@ -298,8 +320,8 @@ func TestNoSecretInMemoryWhileEditing(t *testing.T) {
 			}
 			file := strings.TrimSpace(readFIFO(t, ready))
 			// The file's own mapping is skipped: the editor's directory.
-			if found := scanMemory(t, pid, filepath.Dir(filepath.Dir(file))+"/", values); len(found) > 0 {
-				t.Errorf("rigup-exec's memory holds %d of %d values while the editor runs", len(found), len(values))
+			if left := valuesOutside(t, scanMemory(t, pid, values), filepath.Dir(filepath.Dir(file))+"/"); len(left) > 0 {
+				t.Errorf("rigup-exec's memory holds %d of %d values while the editor runs", len(left), len(values))
 			}
 			writeFIFO(t, done, "")
 			if ws, out := wait(); !exited(ws, 0) || !strings.Contains(out, "no changes") {

@@ -96,17 +96,46 @@ func procSignals(pid int) string {
 	return b.String()
 }
 
+// children returns the child processes of pid, from what each of its
+// threads forked.
+func children(pid int) []int {
+	tasks, _ := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
+	var out []int
+	for _, task := range tasks {
+		data, _ := os.ReadFile(fmt.Sprintf("/proc/%d/task/%s/children", pid, task.Name()))
+		for _, f := range strings.Fields(string(data)) {
+			if child, err := strconv.Atoi(f); err == nil {
+				out = append(out, child)
+			}
+		}
+	}
+	return out
+}
+
+// descendants returns pid and its live descendants, by pid: a walk down
+// from pid reads a few files where a scan of /proc reads them all.
+func descendants(pid int) map[int]proc {
+	out := map[int]proc{}
+	for next := []int{pid}; len(next) > 0; {
+		p, ok := readProc(next[0])
+		next = next[1:]
+		if !ok || p.state == 'Z' || p.state == 'X' {
+			continue
+		}
+		out[p.pid] = p
+		next = append(next, children(p.pid)...)
+	}
+	return out
+}
+
 // childOf returns the one child process of pid.
 func childOf(t testing.TB, pid int) int {
 	t.Helper()
-	children := procs(func(p proc) bool { return p.ppid == pid })
-	if len(children) != 1 {
-		t.Fatalf("children of %d: %v", pid, children)
+	kids := children(pid)
+	if len(kids) != 1 {
+		t.Fatalf("children of %d: %v", pid, kids)
 	}
-	for child := range children {
-		return child
-	}
-	panic("unreachable")
+	return kids[0]
 }
 
 // poll calls done until it reports true, and fails the test with what

@@ -279,13 +279,14 @@ func (term *terminal) diag() string {
 	return b.String()
 }
 
-// waitProc polls the session's processes until one named comm whose
-// parent is named parent satisfies ok (nil: any), and returns it.
+// waitProc polls the processes the program started on the terminal and
+// theirs, until one named comm whose parent is named parent satisfies ok
+// (nil: any), and returns it.
 func (term *terminal) waitProc(comm, parent string, ok func(proc) bool) proc {
 	term.t.Helper()
 	deadline := time.Now().Add(termDeadline)
 	for {
-		ps := sessionProcs(term.sid)
+		ps := descendants(term.sid)
 		for _, p := range ps {
 			if p.comm == comm && ps[p.ppid].comm == parent && (ok == nil || ok(p)) {
 				return p
