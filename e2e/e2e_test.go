@@ -1,14 +1,33 @@
 //go:build linux
 
 // Package e2e tests the built rigup-exec binary from the outside, with keys
-// made by the real ssh-keygen and files encrypted by the real age CLI.
+// made by the real ssh-keygen, files encrypted by the real age CLI, and the
+// real programs rigup-exec serves (shells, editors, git, jq, Nix).
+//
+// # Harness
+//
+// TestMain builds rigup-exec once, with the rigup_e2e tag and its test
+// hooks. Every test runs it in a world of its own (world_test.go): a home,
+// a working directory, $TMPDIR and a runtime base in RAM, with an
+// environment made from nothing. Scenarios that a script can tell are
+// testscript files, testdata/*.txtar, with the commands status, rundirs,
+// noplaintext, grammar, grow, agestanza and agepassphrase; Go tests are
+// for what needs a pseudo-terminal (terminal_test.go), signals, processes
+// (procs_test.go) or memory. After a scenario that handled secret values,
+// no file it could have written may hold one (scan_test.go).
+//
+// The tests run in parallel: they wait on programs and terminals far more
+// than they compute. -short leaves out the exhaustive variants, not a
+// command or a main path.
 package e2e
 
 import (
+	"flag"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -25,11 +44,21 @@ var binDir string
 // of file times: no file older than that holds a value a test made.
 var testsBegan = time.Now().Add(-2 * time.Second)
 
+// parallelPerCPU is how many tests run at once per CPU, unless -parallel
+// says: most of a test's time goes to waiting for a program or a terminal.
+const parallelPerCPU = 4
+
 func TestMain(m *testing.M) {
 	os.Exit(run(m))
 }
 
 func run(m *testing.M) int {
+	flag.Parse()
+	parallelSet := false
+	flag.Visit(func(f *flag.Flag) { parallelSet = parallelSet || f.Name == "test.parallel" })
+	if !parallelSet {
+		flag.Set("test.parallel", strconv.Itoa(parallelPerCPU*runtime.GOMAXPROCS(0)))
+	}
 	dir, err := os.MkdirTemp("", "rigup-e2e-bin-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -76,61 +105,34 @@ func require(t testing.TB, programs ...string) {
 	}
 }
 
+// requireRoot skips a test that needs root for what, and needs programs.
+// .ci/run runs the suite as root, then as a user.
+func requireRoot(t testing.TB, what string, programs ...string) {
+	t.Helper()
+	require(t, programs...)
+	if os.Getuid() != 0 {
+		t.Skipf("%s needs root here", what)
+	}
+}
+
+// TestScripts runs the scenarios of testdata/*.txtar, each in a world
+// of its own (see scriptWorld): $WORK is its working directory, $HOME is
+// $WORK/home, $XDG_RUNTIME_DIR its runtime base.
 func TestScripts(t *testing.T) {
+	t.Parallel()
 	testscript.Run(t, testscript.Params{
 		Dir:                 "testdata",
 		RequireExplicitExec: true,
 		RequireUniqueNames:  true,
-		Setup: func(env *testscript.Env) error {
-			env.Setenv("PATH", binDir+string(os.PathListSeparator)+env.Getenv("PATH"))
-			home := filepath.Join(env.WorkDir, "home")
-			env.Setenv("HOME", home)
-			env.Setenv("USER", "tester")
-			// A runtime directory of the script's own, in RAM, where
-			// the rundirs command can see what a run left behind.
-			runtime, err := os.MkdirTemp("/dev/shm", "e2e-runtime-")
-			if err != nil {
-				return err
-			}
-			env.Defer(func() { os.RemoveAll(runtime) })
-			env.Setenv("XDG_RUNTIME_DIR", runtime)
-			return os.MkdirAll(filepath.Join(home, ".ssh"), 0o700)
-		},
+		Setup:               scriptWorld,
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"agestanza":     ageWithStanza,
 			"agepassphrase": ageWithPassphrase,
-			// grow FILE SIZE: FILE grows to SIZE bytes with lines
-			// of filler (no braces, no NUL) after its own content.
-			"grow": func(ts *testscript.TestScript, neg bool, args []string) {
-				if neg || len(args) != 2 {
-					ts.Fatalf("usage: grow FILE SIZE")
-				}
-				size, err := strconv.Atoi(args[1])
-				ts.Check(err)
-				f, err := os.OpenFile(ts.MkAbs(args[0]), os.O_RDWR|os.O_APPEND, 0)
-				ts.Check(err)
-				defer f.Close()
-				fi, err := f.Stat()
-				ts.Check(err)
-				line := strings.Repeat("filler ", 9) + "\n"
-				fill := strings.Repeat(line, (size-int(fi.Size()))/len(line)+1)
-				_, err = f.WriteString(fill[:size-int(fi.Size())])
-				ts.Check(err)
-			},
-			// rundirs N: $XDG_RUNTIME_DIR holds N run directories.
-			"rundirs": func(ts *testscript.TestScript, neg bool, args []string) {
-				entries, err := os.ReadDir(ts.Getenv("XDG_RUNTIME_DIR"))
-				ts.Check(err)
-				n := 0
-				for _, e := range entries {
-					if strings.HasPrefix(e.Name(), "rigup-") {
-						n++
-					}
-				}
-				if want := args[0]; (fmt.Sprint(n) == want) == neg {
-					ts.Fatalf("%d run directories, want %s%s", n, map[bool]string{true: "not "}[neg], want)
-				}
-			},
+			"grow":          grow,
+			"noplaintext":   noplaintextCmd,
+			"rundirs":       rundirsCmd,
+			"status":        statusCmd,
+			"grammar":       grammarCmd,
 		},
 		// [tool:NAME] is true when NAME is installed; under
 		// RIGUP_E2E_REQUIRE=1 a missing tool is an error rather than
@@ -152,6 +154,29 @@ func TestScripts(t *testing.T) {
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},
 	})
+}
+
+// grow is the testscript command
+//
+//	grow FILE SIZE
+//
+// which makes FILE grow to SIZE bytes with lines of filler (no braces, no
+// NUL) after its own content.
+func grow(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: grow FILE SIZE")
+	}
+	size, err := strconv.Atoi(args[1])
+	ts.Check(err)
+	f, err := os.OpenFile(ts.MkAbs(args[0]), os.O_RDWR|os.O_APPEND, 0)
+	ts.Check(err)
+	defer f.Close()
+	fi, err := f.Stat()
+	ts.Check(err)
+	line := strings.Repeat("filler ", 9) + "\n"
+	fill := strings.Repeat(line, (size-int(fi.Size()))/len(line)+1)
+	_, err = f.WriteString(fill[:size-int(fi.Size())])
+	ts.Check(err)
 }
 
 // noteSources stats every file the binary is built from. The go command

@@ -44,10 +44,10 @@ autocmd VimLeavePre * set viminfofile=~/.viminfo_z viminfo='100,<50,s10,h
 // hostileInitVim is hostileVimrc in neovim's words: shada instead of viminfo.
 var hostileInitVim = strings.NewReplacer("viminfofile", "shadafile", "viminfo=", "shada=").Replace(hostileVimrc)
 
-// editorWorld is a secretsEnv whose runs have XDG directories and a
-// $TMPDIR of their own, whose files the tests compare before and after.
+// editorWorld is a world whose runs have XDG directories and a $TMPDIR
+// of their own, whose files the tests compare before and after.
 type editorWorld struct {
-	*secretsEnv
+	*world
 	xdg      string // holds state, data, cache and tmp
 	old, new string // the secret value before and after the edit
 	before   []byte // the secrets file before
@@ -56,8 +56,8 @@ type editorWorld struct {
 
 func newEditorWorld(t *testing.T) *editorWorld {
 	t.Helper()
-	s := newSecretsEnv(t)
-	w := &editorWorld{secretsEnv: s, xdg: filepath.Join(s.root, "xdg"), seen: s.marker("vim-saw")}
+	s := newSecretsWorld(t)
+	w := &editorWorld{world: s, xdg: filepath.Join(s.root, "xdg"), seen: s.marker("vim-saw")}
 	w.old, w.before = s.existingFile("old")
 	w.new = secretValue(t, "new")
 	for _, d := range []string{"state", "data", "cache", "tmp"} {
@@ -65,12 +65,12 @@ func newEditorWorld(t *testing.T) *editorWorld {
 			t.Fatal(err)
 		}
 	}
-	s.extra = []string{
-		"XDG_STATE_HOME=" + filepath.Join(w.xdg, "state"),
-		"XDG_DATA_HOME=" + filepath.Join(w.xdg, "data"),
-		"XDG_CACHE_HOME=" + filepath.Join(w.xdg, "cache"),
-		"TMPDIR=" + filepath.Join(w.xdg, "tmp"),
-	}
+	s.setenv(
+		"XDG_STATE_HOME="+filepath.Join(w.xdg, "state"),
+		"XDG_DATA_HOME="+filepath.Join(w.xdg, "data"),
+		"XDG_CACHE_HOME="+filepath.Join(w.xdg, "cache"),
+		"TMPDIR="+filepath.Join(w.xdg, "tmp"),
+	)
 	return w
 }
 
@@ -123,7 +123,7 @@ func (w *editorWorld) expectNoNewFiles(before []string) {
 			w.t.Errorf("the editor left %s", p)
 		}
 	}
-	w.scan(w.old, w.new)
+	w.afterEdit(w.old, w.new)
 }
 
 // shellQuote quotes s for a shell, and for $EDITOR.
@@ -262,7 +262,7 @@ func (w *editorWorld) expectVimSaw(neovim, gui bool) {
 }
 
 // notePath adds the path of the file the editor edited to the ones
-// checkEditorFiles checks.
+// afterEdit checks.
 func (w *editorWorld) notePath(p string) {
 	f, err := os.OpenFile(w.marker("editor-paths"), os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
 	if err != nil {
@@ -283,18 +283,9 @@ func (w *editorWorld) editWithVim(editor string, neovim, gui bool) {
 		// vim's own warnings (no terminal) are on stderr too.
 		w.t.Errorf("secrets edit: %v, want exit 0 and saved; stderr:\n%s", describe(r.ws), redactValues(r.stderr, w.old, w.new))
 	}
-	w.expectPlaintext(w.alice, tomlWith(w.new, "x"))
+	w.expectPlaintext(w.key, tomlWith(w.new, "x"))
 	w.expectVimSaw(neovim, gui)
 	w.expectNoNewFiles(before)
-}
-
-// redactValues cuts the random ends of values out of text, so that a
-// failure's output holds no secret.
-func redactValues(text string, values ...string) string {
-	for _, v := range values {
-		text = strings.ReplaceAll(text, distinctive(v), "…")
-	}
-	return text
 }
 
 // realPath is the file program runs, links resolved.
@@ -310,18 +301,29 @@ func realPath(t *testing.T, program string) string {
 	return p
 }
 
-// TestSecretsVimHostileConfig: vim and neovim write no viminfo or shada,
-// swap, backup or undo file, whatever their configuration asks for and
-// when.
-func TestSecretsVimHostileConfig(t *testing.T) {
+// TestSecretsVim: vim and neovim write no viminfo or shada, swap, backup
+// or undo file, whatever their configuration asks for and when, and vim
+// none with no configuration of the user's either.
+func TestSecretsVim(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
-		program string
-		neovim  bool
-	}{{"vim", false}, {"nvim", true}} {
-		t.Run(tc.program, func(t *testing.T) {
+		name, program   string
+		neovim, hostile bool
+	}{
+		{"vim", "vim", false, true},
+		{"vim without a configuration", "vim", false, false},
+		{"nvim", "nvim", true, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			if testing.Short() && !tc.hostile {
+				t.Skip("vim without a configuration: not with -short")
+			}
 			require(t, tc.program)
 			w := newEditorWorld(t)
-			w.hostileVimConfig()
+			if tc.hostile {
+				w.hostileVimConfig()
+			}
 			w.editWithVim(w.vimEditor(tc.program), tc.neovim, false)
 		})
 	}
@@ -331,10 +333,14 @@ func TestSecretsVimHostileConfig(t *testing.T) {
 // foreground (it forks otherwise, and the file would be read back before it
 // is edited) and hardened as vim is.
 func TestSecretsGvim(t *testing.T) {
+	t.Parallel()
+	if testing.Short() {
+		t.Skip("gvim on Xvfb: not with -short")
+	}
 	require(t, "gvim", "Xvfb")
 	w := newEditorWorld(t)
 	w.hostileVimConfig()
-	w.extra = append(w.extra, "DISPLAY="+startXvfb(t))
+	w.setenv("DISPLAY=" + startXvfb(t))
 	w.editWithVim(w.vimEditor("gvim"), false, true)
 }
 
@@ -370,9 +376,14 @@ func startXvfb(t *testing.T) string {
 // a choice in ~/.selected_editor or made with the real select-editor, are
 // seen through and hardened; through an opaque script, neovim still keeps
 // its state (shada, by default) in the private directory, through the XDG
-// variables.
+// variables. -short leaves them to TestSecretsVim.
 func TestSecretsEditorThroughWrappers(t *testing.T) {
+	t.Parallel()
+	if testing.Short() {
+		t.Skip("editors through wrappers: not with -short")
+	}
 	t.Run("alternatives", func(t *testing.T) {
+		t.Parallel()
 		require(t, "nvim")
 		w := newEditorWorld(t)
 		w.hostileVimConfig()
@@ -386,6 +397,7 @@ func TestSecretsEditorThroughWrappers(t *testing.T) {
 		w.editWithVim(w.vimEditor(filepath.Join(bin, "editor")), true, false)
 	})
 	t.Run("sensible-editor", func(t *testing.T) {
+		t.Parallel()
 		require(t, "sensible-editor", "nvim")
 		w := newEditorWorld(t)
 		w.hostileVimConfig()
@@ -394,38 +406,39 @@ func TestSecretsEditorThroughWrappers(t *testing.T) {
 		// $VISUAL, which rigup-exec runs, too, since sensible-editor
 		// takes all of it as the name of a program: the choice is
 		// ~/.selected_editor's.
-		w.extra = append(w.extra, "VISUAL="+w.vimEditor("sensible-editor"))
+		w.setenv("VISUAL=" + w.vimEditor("sensible-editor"))
 		w.editWithVim("sensible-editor", true, false)
 	})
 	t.Run("select-editor", func(t *testing.T) {
+		t.Parallel()
 		require(t, "sensible-editor", "select-editor", "nvim")
 		w := newEditorWorld(t)
 		w.hostileVimConfig()
 		before := w.files()
 		w.editor = "sensible-editor"
-		env := append(w.env(), "VISUAL="+w.vimEditor("sensible-editor"), "TERM=xterm")
-		term := startInTerminal(t, w.project, env, "secrets", "edit")
-		term.waitFor("Choose 1-")
+		w.setenv("VISUAL="+w.vimEditor("sensible-editor"), "TERM=xterm")
+		term := w.terminal("secrets", "edit")
+		term.hide(w.old, w.new)
+		term.expect("Choose 1-")
 		m := regexp.MustCompile(`(\d+)\. (/\S*/nvim)\s`).FindStringSubmatch(term.screen())
 		if m == nil {
-			t.Fatalf("select-editor does not offer nvim: %q", term.screen())
+			t.Fatalf("select-editor does not offer nvim: %q", term)
 		}
 		nvim := m[2]
-		term.typeText(m[1] + "\r")
-		term.waitFor("saved")
-		if code := term.wait(); code != 0 {
-			t.Errorf("exit %d, want 0; terminal shows %q", code, redactValues(term.screen(), w.old, w.new))
-		}
+		term.send(m[1] + "\r")
+		term.expect("saved")
+		term.expectExit(0, "nvim chosen with select-editor")
 		data, err := os.ReadFile(filepath.Join(w.home, ".selected_editor"))
 		if err != nil || !strings.Contains(string(data), nvim) {
 			t.Errorf("select-editor's choice was not saved in ~/.selected_editor: %q, %v", data, err)
 		}
 		before = append(before, filepath.Join(w.home, ".selected_editor"))
-		w.expectPlaintext(w.alice, tomlWith(w.new, "x"))
+		w.expectPlaintext(w.key, tomlWith(w.new, "x"))
 		w.expectVimSaw(true, false)
 		w.expectNoNewFiles(before)
 	})
 	t.Run("opaque script", func(t *testing.T) {
+		t.Parallel()
 		require(t, "nvim")
 		w := newEditorWorld(t)
 		// No configuration: neovim writes its shada, with the registers,
@@ -440,7 +453,7 @@ func TestSecretsEditorThroughWrappers(t *testing.T) {
 		if !r.ws.Exited() || r.ws.ExitStatus() != 0 || !strings.Contains(r.stderr, "saved") {
 			t.Errorf("secrets edit: %v, want exit 0 and saved; stderr:\n%s", describe(r.ws), redactValues(r.stderr, w.old, w.new))
 		}
-		w.expectPlaintext(w.alice, tomlWith(w.new, "x"))
+		w.expectPlaintext(w.key, tomlWith(w.new, "x"))
 		saw := w.readVimSaw()[0]
 		w.expectPrivateDirs("behind a script", saw, "XDG_STATE_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME")
 		w.notePath(saw.File)
@@ -459,16 +472,21 @@ var nanoStateFiles = []string{
 // not in $XDG_DATA_HOME or $HOME, nor in the home of the password database,
 // where nano looks as root whatever $HOME says.
 func TestSecretsNano(t *testing.T) {
+	t.Parallel()
 	require(t, "nano")
 	u, err := user.Current()
 	if err != nil {
 		t.Fatal(err)
 	}
+	// One at a time: they use the same files of the real home.
 	for _, xdg := range []bool{true, false} {
 		t.Run(map[bool]string{true: "XDG directories", false: "home only"}[xdg], func(t *testing.T) {
+			if testing.Short() && !xdg {
+				t.Skip("nano without XDG directories: not with -short")
+			}
 			w := newEditorWorld(t)
 			if !xdg {
-				w.extra = nil
+				w.vars = nil
 			}
 			w.writeHome(".config/nano/nanorc", "set historylog\nset positionlog\n")
 			// The real home is searched for the values, not the rest of
@@ -482,19 +500,22 @@ func TestSecretsNano(t *testing.T) {
 			}
 			before := w.files()
 			w.editor = "nano"
-			term := startInTerminal(t, w.project, append(w.env(), "TERM=xterm"), "secrets", "edit")
-			term.waitFor("rigup.secrets.toml")
+			w.setenv("TERM=xterm")
+			term := w.terminal("secrets", "edit")
+			term.hide(w.old, w.new)
+			term.expect("rigup.secrets.toml")
 			// Search for the old value, replace it (all) by the new one,
 			// save, exit.
-			term.typeText("\x17" + w.old + "\r" + "\x1br" + w.old + "\r" + w.new + "\r" + "a" + "\x13" + "\x18")
-			term.waitFor("saved")
-			if code := term.wait(); code != 0 {
-				t.Errorf("exit %d, want 0; terminal shows %q", code, redactValues(term.screen(), w.old, w.new))
-			}
-			w.expectPlaintext(w.alice, tomlWith(w.new, "x"))
+			term.send("\x17" + w.old + "\r" + "\x1br" + w.old + "\r" + w.new + "\r" + "a" + "\x13" + "\x18")
+			term.expect("saved")
+			term.expectExit(0, "nano saved")
+			w.expectPlaintext(w.key, tomlWith(w.new, "x"))
 			w.expectNoNewFiles(before)
 			for _, name := range nanoStateFiles {
-				scanPlaintextAll(t, []string{w.old, w.new}, filepath.Join(u.HomeDir, name))
+				p := filepath.Join(u.HomeDir, name)
+				if found := fileContains(p, [][]byte{[]byte(w.old), []byte(w.new)}); len(found) > 0 {
+					t.Errorf("plaintext: %s holds %d of the secret values", p, len(found))
+				}
 			}
 		})
 	}
@@ -529,9 +550,14 @@ func restoreHistory(p string, existed bool, before []byte, values ...string) {
 // a new value into the file, saves nothing: secrets edit says how it ended
 // and exits 125, and the plaintext is wiped.
 func TestSecretsEditorKilled(t *testing.T) {
+	t.Parallel()
 	require(t, "vim")
 	for _, sig := range []syscall.Signal{syscall.SIGKILL, syscall.SIGTERM} {
 		t.Run(unix.SignalName(sig), func(t *testing.T) {
+			t.Parallel()
+			if testing.Short() && sig != syscall.SIGKILL {
+				t.Skip("vim killed by another signal than KILL: not with -short")
+			}
 			w := newEditorWorld(t)
 			started := w.marker("vim-started")
 			// vim edits, writes the file, notes its pid and path (in a
@@ -540,8 +566,10 @@ func TestSecretsEditorKilled(t *testing.T) {
 			w.editor = "vim -c " + shellQuote("autocmd VimEnter * nested "+vimEdit(w.new)+
 				" | write | call writefile([getpid(), expand('%:p')], "+vimString(started+".new")+") | call rename("+
 				vimString(started+".new")+", "+vimString(started)+")")
-			term := startInTerminal(t, w.project, append(w.env(), "TERM=xterm"), "secrets", "edit")
-			waitForFile(t, started, make(chan error), term)
+			w.setenv("TERM=xterm")
+			term := w.terminal("secrets", "edit")
+			term.hide(w.old, w.new)
+			waitForFile(t, started, term.reap(), term)
 			data, _ := os.ReadFile(started)
 			fields := strings.Fields(string(data))
 			pid, err := strconv.Atoi(fields[0])
@@ -555,14 +583,10 @@ func TestSecretsEditorKilled(t *testing.T) {
 			if err := syscall.Kill(pid, sig); err != nil {
 				t.Fatal(err)
 			}
-			code := term.wait()
-			screen := redactValues(term.screen(), w.old, w.new)
-			if code != 125 {
-				t.Errorf("exit %d after vim was killed by %s, want 125; terminal shows %q", code, unix.SignalName(sig), screen)
-			}
-			term.waitFor("rigup-exec: error: the editor was killed by " + unix.SignalName(sig) + ": nothing saved")
+			term.expectExit(125, "vim killed by "+unix.SignalName(sig))
+			term.expect("rigup-exec: error: the editor was killed by " + unix.SignalName(sig) + ": nothing saved")
 			expectFile(t, "vim killed", w.secretsFile(), w.before)
-			w.scan(w.old, w.new)
+			w.afterEdit(w.old, w.new)
 		})
 	}
 }

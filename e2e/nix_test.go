@@ -72,8 +72,13 @@ func storeArgs() []string {
 	return args
 }
 
+// requireStore skips a test that builds into the Nix store, which needs
+// root here, and takes seconds: not with -short.
 func requireStore(t *testing.T) {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("builds into the Nix store: not with -short")
+	}
 	requireRoot(t, "a writable Nix store", "nix-instantiate", "nix-build")
 }
 
@@ -116,6 +121,7 @@ func (c testCases) check(t *testing.T, min int) {
 }
 
 func TestNixParse(t *testing.T) {
+	t.Parallel()
 	require(t, "nix-instantiate")
 	var files []string
 	filepath.WalkDir(repoRoot, func(p string, d os.DirEntry, err error) error {
@@ -130,14 +136,14 @@ func TestNixParse(t *testing.T) {
 	if len(files) < 10 {
 		t.Fatalf("found only %d .nix files", len(files))
 	}
-	for _, f := range files {
-		if _, err := nix(t, "nix-instantiate", "--store", "dummy://", "--parse", f); err != nil {
-			t.Errorf("%s: %v", f, err)
-		}
+	// One process parses them all; an error names its file.
+	if _, err := nix(t, "nix-instantiate", append([]string{"--store", "dummy://", "--parse"}, files...)...); err != nil {
+		t.Error(err)
 	}
 }
 
 func TestNixLib(t *testing.T) {
+	t.Parallel()
 	require(t, "nix-instantiate")
 	var c testCases
 	evalJSON(t, &c, filepath.Join(repoRoot, "nix/tests/lib.nix"))
@@ -145,6 +151,7 @@ func TestNixLib(t *testing.T) {
 }
 
 func TestNixModuleTypes(t *testing.T) {
+	t.Parallel()
 	require(t, "nix-instantiate")
 	lib := nixpkgsLib(t)
 	var c testCases
@@ -153,8 +160,10 @@ func TestNixModuleTypes(t *testing.T) {
 }
 
 // Errors that tryEval cannot catch (type errors, aborts) end the whole
-// evaluation: each case is a process of its own.
+// evaluation: each case is a process of its own. -short tries the first
+// case of the library's and of the module types'.
 func TestNixErrors(t *testing.T) {
+	t.Parallel()
 	require(t, "nix-instantiate")
 	libFile := filepath.Join(repoRoot, "nix/lib.nix")
 	cases := []struct {
@@ -217,8 +226,14 @@ func TestNixErrors(t *testing.T) {
 			{ k = "sk-plain-text"; } ]; }).config.k`,
 			want: "is not of type `reference to a rigup-exec secret"},
 	}
+	tried := map[bool]bool{}
 	for _, tc := range cases {
+		if testing.Short() && tried[tc.modules] {
+			continue
+		}
+		tried[tc.modules] = true
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			prelude := "let l = import " + libFile + "; in "
 			if tc.modules {
 				prelude = "let lib = import " + nixpkgsLib(t) + "; rs = import " + filepath.Join(repoRoot, "nix/default.nix") + " { inherit lib; }; in "
@@ -236,65 +251,28 @@ func TestNixErrors(t *testing.T) {
 	}
 }
 
-// rigupProject is an SSH key, a secrets file encrypted to it by the real
-// age, and a private base for run directories.
-type rigupProject struct {
-	t                   *testing.T
-	dir, key, plaintext string
-	secrets             string // the encrypted file
-	base                string // $XDG_RUNTIME_DIR of the runs
-	env                 []string
-}
-
-func newRigupProject(t *testing.T, secrets, passphrase string) *rigupProject {
+// nixWorld is a world with a secrets file encrypted to the user's key,
+// which the runs are given by name, as a rig's entrypoint may be run from
+// anywhere and with another $HOME.
+func nixWorld(t *testing.T, secrets, passphrase string) *world {
 	t.Helper()
-	require(t, "ssh-keygen", "age")
-	dir := t.TempDir()
-	p := &rigupProject{t: t, dir: dir, key: filepath.Join(dir, "id_ed25519"),
-		plaintext: filepath.Join(dir, "secrets.toml"), secrets: filepath.Join(dir, "rigup.secrets.toml.age")}
-	if err := os.WriteFile(p.plaintext, []byte(secrets), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	for _, args := range [][]string{
-		{"ssh-keygen", "-q", "-t", "ed25519", "-N", passphrase, "-f", p.key},
-		{"age", "-R", p.key + ".pub", "-o", p.secrets, p.plaintext},
-	} {
-		if out, err := exec.Command(args[0], args[1:]...).CombinedOutput(); err != nil {
-			t.Fatalf("%s: %v\n%s", args[0], err, out)
-		}
-	}
-	base, err := os.MkdirTemp("/dev/shm", "e2e-runtime-")
-	if err != nil {
-		t.Skipf("no /dev/shm: %v", err)
-	}
-	t.Cleanup(func() {
-		if left, _ := filepath.Glob(filepath.Join(base, "rigup-*")); len(left) > 0 {
-			t.Errorf("run directories left behind: %v", left)
-		}
-		os.RemoveAll(base)
-	})
-	p.base = base
-	p.env = append(os.Environ(), "XDG_RUNTIME_DIR="+base, "RIGUP_SECRETS_FILE="+p.secrets,
-		"AGE_IDENTITY="+p.key, "PATH="+binDir+":"+os.Getenv("PATH"))
-	return p
+	w := newWorld(t).withSecrets(secrets, passphrase)
+	w.setenv("AGE_IDENTITY="+w.key, "RIGUP_SECRETS_FILE="+w.secretsFile())
+	t.Cleanup(func() { w.expectRunDirs(0) })
+	return w
 }
 
-// run runs a command in the project's environment and returns its stdout.
-func (p *rigupProject) run(extraEnv []string, name string, args ...string) string {
-	p.t.Helper()
-	if name == "rigup-exec" {
-		name = filepath.Join(binDir, name)
+// outputWith runs a program in the world, with more environment, and
+// returns its stdout; anything but exit 0 fails the test.
+func (w *world) outputWith(env []string, name string, args ...string) string {
+	w.t.Helper()
+	cmd := w.program(name, args...)
+	cmd.Env = append(cmd.Env, env...)
+	r := runToEnd(w.t, cmd)
+	if !exited(r.ws, 0) {
+		w.t.Fatalf("%s %s: %s\nstdout:\n%s\nstderr:\n%s", name, strings.Join(args, " "), describe(r.ws), r.stdout, r.stderr)
 	}
-	cmd := exec.Command(name, args...)
-	cmd.Dir = p.dir
-	cmd.Env = append(append([]string{}, p.env...), extraEnv...)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		p.t.Fatalf("%s %s: %v\nstdout:\n%s\nstderr:\n%s", name, strings.Join(args, " "), err, out, &stderr)
-	}
-	return string(out)
+	return r.stdout
 }
 
 // hostileSecrets are the values behind the references of
@@ -320,6 +298,7 @@ gh-token = "ghp_123 456"
 // parses them with jq, PyYAML and Python's tomllib: each gives the data
 // with every reference replaced by its value.
 func TestNixRoundTrip(t *testing.T) {
+	t.Parallel()
 	require(t, "nix-instantiate", "jq", "python3")
 	var rt struct {
 		Data  json.RawMessage
@@ -329,19 +308,14 @@ func TestNixRoundTrip(t *testing.T) {
 	if len(rt.Files) < 7 {
 		t.Fatalf("%d files", len(rt.Files))
 	}
-	p := newRigupProject(t, hostileSecrets, "")
-	tpl := filepath.Join(p.dir, "templates")
+	w := nixWorld(t, hostileSecrets, "")
 	for name, text := range rt.Files {
-		path := filepath.Join(tpl, name)
-		os.MkdirAll(filepath.Dir(path), 0o755)
-		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
+		w.write(filepath.Join("templates", name), text, 0o644)
 	}
-	data := filepath.Join(p.dir, "data.json")
-	os.WriteFile(data, rt.Data, 0o644)
-	out := p.run(nil, "rigup-exec", "-t", tpl, "--", "python3",
-		filepath.Join(repoRoot, "nix/tests/check_roundtrip.py"), data, p.plaintext)
+	data := w.write(filepath.Join(w.root, "data.json"), string(rt.Data), 0o644)
+	plaintext := w.write(filepath.Join(w.root, "secrets.toml"), hostileSecrets, 0o600)
+	out := w.output(rigupExec(), "-t", "templates", "--", "python3",
+		filepath.Join(repoRoot, "nix/tests/check_roundtrip.py"), data, plaintext)
 	if want := "7 files match their data\n"; out != want {
 		t.Errorf("stdout %q, want %q", out, want)
 	}
@@ -363,6 +337,7 @@ func nixBuild(t *testing.T, file, attr string, args ...string) string {
 // the entrypoint's inner script and the wrapped tool it runs see the same
 // directory, and the passphrase is asked once.
 func TestNixStore(t *testing.T) {
+	t.Parallel()
 	requireStore(t)
 	require(t, "git")
 	file := filepath.Join(repoRoot, "nix/tests/store.nix")
@@ -378,22 +353,22 @@ func TestNixStore(t *testing.T) {
 		t.Errorf("wrapping a single file: %v", err)
 	}
 
-	p := newRigupProject(t, "[app]\ntoken = \"tok-\\\"quoted\\\"\"\n[mcp]\napi_key = \"sk-live\"\n", "open sesame")
-	askpass, calls := askpassScript(t, p.dir, "open sesame")
-	askEnv := []string{"SSH_ASKPASS=" + askpass, "SSH_ASKPASS_REQUIRE=force"}
+	w := nixWorld(t, "[app]\ntoken = \"tok-\\\"quoted\\\"\"\n[mcp]\napi_key = \"sk-live\"\n", "open sesame")
+	askpass, calls := askpassScript(t, w.root, "open sesame")
+	w.setenv("SSH_ASKPASS="+askpass, "SSH_ASKPASS_REQUIRE=force")
 	asked := func() int {
 		b, _ := os.ReadFile(calls)
 		return strings.Count(string(b), "\n")
 	}
 
-	if out := p.run(askEnv, "rigup-exec", "-t", tree, "check"); !strings.Contains(out, "3 templates, 1 plain file, 3 placeholders: all resolve") {
+	if out := w.output(rigupExec(), "-t", tree, "check"); !strings.Contains(out, "3 templates, 1 plain file, 3 placeholders: all resolve") {
 		t.Errorf("check: %q", out)
 	}
 	if n := asked(); n != 1 {
 		t.Errorf("check asked for the passphrase %d times", n)
 	}
 
-	out := p.run(askEnv, filepath.Join(entry, "bin/agent"), "one", "two words")
+	out := w.output(filepath.Join(entry, "bin/agent"), "one", "two words")
 	lines := strings.Split(strings.TrimSpace(out), "\n")
 	if len(lines) < 7 {
 		t.Fatalf("entrypoint printed:\n%s", out)
@@ -430,11 +405,10 @@ func TestNixStore(t *testing.T) {
 	// With callerConfigHome, the script and what it runs have the user's
 	// own configs (git's here); a wrapped tool still gets the rendered ones.
 	keeps := nixBuild(t, file, "keepsConfigHome", bin...)
-	home := t.TempDir()
-	os.MkdirAll(filepath.Join(home, ".config/git"), 0o755)
-	os.WriteFile(filepath.Join(home, ".config/git/config"), []byte("[user]\n\tname = Alice\n"), 0o644)
+	home := filepath.Join(w.root, "alice")
+	w.write(filepath.Join(home, ".config/git/config"), "[user]\n\tname = Alice\n", 0o644)
 	for _, env := range [][]string{{"HOME=" + home, "XDG_CONFIG_HOME="}, {"HOME=" + home, "XDG_CONFIG_HOME=" + filepath.Join(home, ".config")}} {
-		out := strings.Split(p.run(append(env, askEnv...), filepath.Join(keeps, "bin/agent")), "\n")
+		out := strings.Split(w.outputWith(env, filepath.Join(keeps, "bin/agent")), "\n")
 		rendered := strings.TrimPrefix(out[1], "rendered: ")
 		want := []string{"config home: " + filepath.Join(home, ".config"), "rendered: " + rendered,
 			"git user: Alice", "caller variable: unset", "tool sees " + rendered}
@@ -452,7 +426,7 @@ func TestNixStore(t *testing.T) {
 	}
 
 	// Alone, the wrapped tool renders a directory of its own.
-	out = p.run(askEnv, filepath.Join(wrapped, "bin/mytool"))
+	out = w.output(filepath.Join(wrapped, "bin/mytool"))
 	if dir := strings.TrimPrefix(strings.SplitN(out, "\n", 2)[0], "tool sees "); dir == agentDir || !strings.Contains(dir, "/rigup-rig-config-root-") {
 		t.Errorf("the wrapped tool alone saw %q", dir)
 	}
@@ -466,6 +440,7 @@ func TestNixStore(t *testing.T) {
 // renders the MCP config that claude-code-secrets made from config.mcpServers
 // and reads it with jq.
 func TestNixRiglets(t *testing.T) {
+	t.Parallel()
 	requireStore(t)
 	require(t, "jq")
 	file := filepath.Join(repoRoot, "nix/tests/riglets.nix")
@@ -483,8 +458,8 @@ func TestNixRiglets(t *testing.T) {
 
 	nixBuild(t, file, "entrypoint", srcs...)
 	tree := nixBuild(t, file, "trees.claude", srcs...)
-	p := newRigupProject(t, "[team]\ncontext7 = \"ctx7-\\\"key\\\"\"\n[notes]\ntoken = \"n\\\\t\"\n", "")
-	got := p.run(nil, "rigup-exec", "-t", tree, "--", "sh", "-c",
+	w := nixWorld(t, "[team]\ncontext7 = \"ctx7-\\\"key\\\"\"\n[notes]\ntoken = \"n\\\\t\"\n", "")
+	got := w.output(rigupExec(), "-t", tree, "--", "sh", "-c",
 		`jq -c '.mcpServers | map_values(.headers)' "$XDG_CONFIG_HOME/rigup/claude-code/mcp.json"`)
 	if want := `{"context7":{"CONTEXT7_API_KEY":"ctx7-\"key\""},"notes":{"Authorization":"Bearer n\\t"}}` + "\n"; got != want {
 		t.Errorf("rendered headers %s, want %s", got, want)
@@ -492,8 +467,8 @@ func TestNixRiglets(t *testing.T) {
 
 	// A rig without secrets: rigup-exec needs no secrets file.
 	bare := nixBuild(t, file, "trees.bare", srcs...)
-	p.env = append(p.env, "RIGUP_SECRETS_FILE="+filepath.Join(p.dir, "none.age"))
-	if got := p.run(nil, "rigup-exec", "-t", bare, "--", "sh", "-c",
+	w.setenv("RIGUP_SECRETS_FILE=" + filepath.Join(w.dir, "none.age"))
+	if got := w.output(rigupExec(), "-t", bare, "--", "sh", "-c",
 		`jq -r '.mcpServers.local.type' "$XDG_CONFIG_HOME/rigup/claude-code/mcp.json"`); got != "stdio\n" {
 		t.Errorf("rig without secrets: %q", got)
 	}
@@ -529,6 +504,7 @@ func copyTree(t *testing.T, src, dst string) {
 // nix/tests/stand-in-nixpkgs (the real nixpkgs lib; packages that are
 // evaluated, never built): the checks evaluate the library's tests.
 func TestNixFlake(t *testing.T) {
+	t.Parallel()
 	requireStore(t)
 	require(t, "nix", "git", "cp")
 	lib := nixpkgsLib(t)
@@ -591,15 +567,6 @@ func TestNixFlake(t *testing.T) {
 		`o: (o { callPackage = f: a: a.version; } { }).rigup-exec`); got != "0.1.0-dirty" {
 		t.Errorf("the overlay's rigup-exec has version %q", got)
 	}
-}
-
-func readFile(t *testing.T, path string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
 }
 
 // mcpServer is a Streamable HTTP MCP server on 127.0.0.1 that answers only
@@ -677,6 +644,7 @@ func claudeBinary(t *testing.T) string {
 // Claude Code, without an account, reports in its first message whether
 // each MCP server connected. Nothing leaves 127.0.0.1.
 func TestNixClaudeEntrypoint(t *testing.T) {
+	t.Parallel()
 	requireStore(t)
 	claude := claudeBinary(t)
 	srv := &mcpServer{token: `sk-e2e "quoted" \ token`}
@@ -692,6 +660,7 @@ func TestNixClaudeEntrypoint(t *testing.T) {
 		"--argstr", "claude", claude, "--argstr", "rigupExec", filepath.Join(binDir, "rigup-exec"),
 		"--argstr", "mcpUrl", "http://"+ln.Addr().String()+"/mcp")
 
+	// One after the other: the server counts every request it gets.
 	for _, tc := range []struct {
 		name, secrets, status string
 	}{
@@ -699,12 +668,12 @@ func TestNixClaudeEntrypoint(t *testing.T) {
 		{"wrong token", "[local]\ntoken = 'sk-wrong'\n", "failed"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			p := newRigupProject(t, tc.secrets, "")
+			w := nixWorld(t, tc.secrets, "")
 			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 			defer cancel()
 			cmd := exec.CommandContext(ctx, filepath.Join(agent, "bin/claude"), "-p", "hi", "--output-format", "stream-json", "--verbose")
-			cmd.Dir = p.dir
-			cmd.Env = append(append([]string{}, p.env...), "HOME="+t.TempDir(),
+			cmd.Dir = w.dir
+			cmd.Env = append(w.env(), "HOME="+filepath.Join(w.root, "claude-home"),
 				// Claude Code's own endpoint on a closed local port, and
 				// no update, telemetry or error reports: only 127.0.0.1.
 				"ANTHROPIC_BASE_URL=http://127.0.0.1:9", "DISABLE_AUTOUPDATER=1",
