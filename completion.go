@@ -117,9 +117,14 @@ func bashFunction(g grammar) string {
 		valued[k] = slices.Compact(valued[k])
 	}
 	fmt.Fprintf(&b, `_rigup_exec_reply() {
-	local IFS=$'\n'
-	# shellcheck disable=SC2207 # no mapfile in bash 3.2 (macOS) or zsh
-	COMPREPLY=($("$@"))
+	local out line
+	out=$("$@")
+	COMPREPLY=()
+	[ -n "$out" ] || return 0
+	# Line by line: bash 3.2 (macOS) and zsh have no mapfile.
+	while IFS= read -r line; do
+		COMPREPLY+=("$line")
+	done <<<"$out"
 }
 _rigup_exec() {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
@@ -172,7 +177,7 @@ _rigup_exec() {
 	words := strings.Fields(top + " " + strings.Join(subcommands(g, ""), " ") + " --")
 	fmt.Fprintf(&b, "\t'') words=%q ;;\n", strings.Join(words, " "))
 	b.WriteString("\t*) return ;;\n\tesac\n")
-	b.WriteString("\t_rigup_exec_reply compgen -W \"$words\" -- \"$cur\"\n}\ncomplete -F _rigup_exec rigup-exec\n")
+	b.WriteString("\t_rigup_exec_reply compgen -W \"$words\" -- \"$cur\"\n}\ncomplete -o filenames -F _rigup_exec rigup-exec\n")
 	return b.String()
 }
 
