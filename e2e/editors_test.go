@@ -590,3 +590,45 @@ func TestSecretsEditorKilled(t *testing.T) {
 		})
 	}
 }
+
+// TestSecretsVimReopensAtTheLine: on a terminal, after invalid TOML, the
+// real vim is opened again at the line the error names (+N). The first
+// time vim breaks line 3; the second, at VimEnter (after +N), it notes the
+// cursor's line, mends the file and quits.
+func TestSecretsVimReopensAtTheLine(t *testing.T) {
+	t.Parallel()
+	require(t, "vim")
+	w := newEditorWorld(t)
+	count, line := filepath.Join(w.root, "count"), filepath.Join(w.root, "line")
+	script := filepath.Join(w.root, "reopen.vim")
+	writeErr := os.WriteFile(script, []byte(`let s:n = filereadable(`+vimString(count)+`) ? str2nr(readfile(`+vimString(count)+`)[0]) + 1 : 1
+call writefile([s:n], `+vimString(count)+`)
+function! s:Act()
+  if s:n == 1
+    call append(2, 'broken =')
+  else
+    call writefile([line('.')], `+vimString(line)+`)
+    3delete
+  endif
+  wq
+endfunction
+autocmd VimEnter * nested call s:Act()
+`), 0o644)
+	if writeErr != nil {
+		t.Fatal(writeErr)
+	}
+	w.editor = "vim -S " + shellQuote(script)
+	term := w.terminal("secrets", "edit")
+	m := term.expectRe(regexp.MustCompile(`not valid TOML at line (\d+), column \d+: ([a-z ,]+)`))
+	term.expect("[Y/n]")
+	term.send("y\r")
+	term.expectExit(0, "mended")
+	got, err := os.ReadFile(line)
+	if err != nil {
+		t.Fatalf("vim was not opened again: %v", err)
+	}
+	if strings.TrimSpace(string(got)) != m[1] {
+		t.Errorf("vim opened again at line %s, want %s, where the error is (%s)", strings.TrimSpace(string(got)), m[1], m[2])
+	}
+	w.expectPlaintext(w.key, tomlWith(w.old, "x"))
+}

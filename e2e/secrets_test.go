@@ -648,7 +648,12 @@ sed -i "s/$old/$new/" "$1"
 	term.expect("[y/N]")
 	expectContains(t, "the question", term.screen(), "recipient removed: 1 age1 (X25519) key the file is encrypted to, named nowhere")
 	term.send("\r")
+	term.expect("rigup-exec: error: declined: the recipients of rigup.secrets.toml.age stay as they are, nothing saved")
 	term.expectExit(125, "declined")
+	// Not the rekey just declined: the way on is the recipients file.
+	if screen := term.screen(); strings.Contains(screen[strings.Index(screen, "declined:"):], "secrets rekey") {
+		t.Errorf("declining hints at the rekey it declined: %q", screen)
+	}
 	bothRead("declined")
 
 	term = w.terminal("secrets", "edit")
