@@ -433,6 +433,9 @@ func deref(s *string) string {
 // first; a change to rigup.toml after the build is noted.
 func TestDirenvDefaultRig(t *testing.T) {
 	t.Parallel()
+	if testing.Short() {
+		t.Skip("use rig without a REF: not with -short")
+	}
 	p := newDirenvProject(t)
 	first, second := p.buildRig("1111"), p.buildRig("2222")
 	p.envrc("eval \"$(rigup-exec hook direnv)\"\nuse rig\n")
@@ -505,6 +508,9 @@ func (p *direnvProject) templatesOf(home string) string {
 // says what to do, and exports no rig.
 func TestDirenvNotARig(t *testing.T) {
 	t.Parallel()
+	if testing.Short() {
+		t.Skip("use rig on what is not a rig: not with -short")
+	}
 	p := newDirenvProject(t)
 	os.MkdirAll(filepath.Join(p.dir, "empty"), 0o755)
 	for _, tc := range []struct{ ref, want string }{
@@ -669,6 +675,9 @@ in { src = "${p.src}"; inherit (p) postInstall; }`, repoRoot, lib)
 // .envrc says only use rig.
 func TestDirenvFromDirenvrc(t *testing.T) {
 	t.Parallel()
+	if testing.Short() {
+		t.Skip("use rig from direnvrc: not with -short")
+	}
 	p := newDirenvProject(t)
 	p.symlink(p.buildRig("3333"), filepath.Join(p.dir, "result"))
 	library := filepath.Join(repoRoot, "direnv", "use_rig.sh")
