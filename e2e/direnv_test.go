@@ -5,14 +5,12 @@ package e2e
 import (
 	"bytes"
 	"compress/zlib"
-	"context"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -31,16 +29,12 @@ import (
 // every process of the shell (the exported values, DIRENV_DIFF): no secret
 // value and no path of a rendered directory, ever.
 
-// direnvProject is one test's private world for direnv: a home with the
-// user's key, direnv's configuration and allow list (XDG_CONFIG_HOME,
-// XDG_DATA_HOME) of its own, a runtime base in RAM, a directory standing
-// in for the Nix store, and the project with its .envrc.
+// direnvProject is a world for direnv: direnv's configuration and allow
+// list (XDG_CONFIG_HOME, XDG_DATA_HOME) of its own, a directory standing
+// in for the Nix store, and the project, the world's working directory,
+// with its .envrc.
 type direnvProject struct {
-	t         *testing.T
-	root      string
-	home      string
-	project   string
-	runtime   string   // $XDG_RUNTIME_DIR: where the wrapped tool renders
+	*world
 	store     string   // stands in for /nix/store
 	templates string   // the rig's configRoot, resolved
 	value     string   // the secret the rig's tool gets
@@ -50,58 +44,19 @@ type direnvProject struct {
 func newDirenvProject(t *testing.T) *direnvProject {
 	t.Helper()
 	require(t, "direnv", "bash")
-	root, err := filepath.EvalSymlinks(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	runtime, err := os.MkdirTemp("/dev/shm", "e2e-runtime-")
-	if err != nil {
-		t.Skipf("no /dev/shm: %v", err)
-	}
-	t.Cleanup(func() { os.RemoveAll(runtime) })
-	p := &direnvProject{
-		t:       t,
-		root:    root,
-		home:    filepath.Join(root, "home"),
-		project: filepath.Join(root, "project"),
-		runtime: runtime,
-		store:   filepath.Join(root, "store"),
-	}
-	for _, d := range []string{filepath.Join(p.home, ".ssh"), filepath.Join(root, "config"), filepath.Join(root, "data"), p.project, p.store} {
+	p := &direnvProject{world: newWorld(t)}
+	p.store = filepath.Join(p.root, "store")
+	for _, d := range []string{filepath.Join(p.root, "config"), filepath.Join(p.root, "data"), p.store} {
 		if err := os.MkdirAll(d, 0o700); err != nil {
 			t.Fatal(err)
 		}
 	}
+	p.setenv("LANG=C.UTF-8", "TERM=dumb",
+		"XDG_CONFIG_HOME="+filepath.Join(p.root, "config"),
+		"XDG_DATA_HOME="+filepath.Join(p.root, "data"),
+		"XDG_CACHE_HOME="+filepath.Join(p.root, "cache"))
 	return p
 }
-
-// write writes a file under the world's root, making its directories.
-func (p *direnvProject) write(path, text string, mode os.FileMode) string {
-	p.t.Helper()
-	if !filepath.IsAbs(path) {
-		path = filepath.Join(p.root, path)
-	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		p.t.Fatal(err)
-	}
-	if err := os.WriteFile(path, []byte(text), mode); err != nil {
-		p.t.Fatal(err)
-	}
-	return path
-}
-
-func (p *direnvProject) symlink(target, link string) {
-	p.t.Helper()
-	if err := os.MkdirAll(filepath.Dir(link), 0o755); err != nil {
-		p.t.Fatal(err)
-	}
-	if err := os.Symlink(target, link); err != nil {
-		p.t.Fatal(err)
-	}
-}
-
-// shQuote quotes s for sh, as the Nix side's shQuote does.
-func direnvShQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
 
 // buildRig lays out in the stand-in store what rigup.nix's buildRig and
 // rigup-exec's wrapWithSecrets make of a riglet with one wrapped tool, and
@@ -129,9 +84,9 @@ printf 'config-hash=%s\n' "$(sha256sum < "$XDG_CONFIG_HOME/tool/config.toml" | c
 	rigupExec := filepath.Join(binDir, "rigup-exec")
 	// As nix/lib.nix's wrapTools writes it: shebang, exe="...", runLine.
 	p.write(filepath.Join(dir("tool-with-secrets"), "bin", "tool"),
-		fmt.Sprintf("#!/bin/sh\nexe=\"%s\"\nexec %s -t %s -- \"$exe\" \"$@\"\n", tool, direnvShQuote(rigupExec), direnvShQuote(configRoot)), 0o555)
+		fmt.Sprintf("#!/bin/sh\nexe=\"%s\"\nexec %s -t %s -- \"$exe\" \"$@\"\n", tool, shellQuote(rigupExec), shellQuote(configRoot)), 0o555)
 	p.write(filepath.Join(dir("rig-wrapped-tools"), "bin", "tool"),
-		fmt.Sprintf("#!/bin/sh\nexport XDG_CONFIG_HOME=%s\nexec %s \"$@\"\n", direnvShQuote(configRoot), direnvShQuote(filepath.Join(dir("tool-with-secrets"), "bin", "tool"))), 0o555)
+		fmt.Sprintf("#!/bin/sh\nexport XDG_CONFIG_HOME=%s\nexec %s \"$@\"\n", shellQuote(configRoot), shellQuote(filepath.Join(dir("tool-with-secrets"), "bin", "tool"))), 0o555)
 	p.symlink(filepath.Join(dir("rig-wrapped-tools"), "bin", "tool"), filepath.Join(dir("rig-all-tools"), "bin", "tool"))
 	p.write(filepath.Join(dir("rig-doc-root"), "secret-management", "SKILL.md"), "# Secrets\n", 0o444)
 	home := dir("rig-home")
@@ -148,32 +103,11 @@ printf 'config-hash=%s\n' "$(sha256sum < "$XDG_CONFIG_HOME/tool/config.toml" | c
 // recipients file, and the secrets file with the real age.
 func (p *direnvProject) keyAndSecrets() {
 	p.t.Helper()
-	require(p.t, "ssh-keygen", "age")
-	key := filepath.Join(p.home, ".ssh", "id_ed25519")
-	if out, err := exec.Command("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "tester", "-f", key).CombinedOutput(); err != nil {
-		p.t.Fatalf("ssh-keygen: %v\n%s", err, out)
-	}
-	pub, err := os.ReadFile(key + ".pub")
-	if err != nil {
-		p.t.Fatal(err)
-	}
-	p.write(filepath.Join(p.project, "rigup.secrets.recipients"), "# who can decrypt rigup.secrets.toml.age\n"+string(pub), 0o644)
-	p.encrypt(secretValue(p.t, "direnv"))
-}
-
-// encrypt writes the secrets file anew with value as the tool's token.
-func (p *direnvProject) encrypt(value string) {
-	p.t.Helper()
+	p.withKey("")
+	p.writeRecipients(p.key)
+	value := secretValue(p.t, "direnv")
 	p.setValue(value)
-	plain := p.write("plain.toml", "[tool]\ntoken = \""+value+"\"\n", 0o600)
-	defer os.Remove(plain)
-	out := filepath.Join(p.project, "rigup.secrets.toml.age")
-	if b, err := exec.Command("age", "-R", filepath.Join(p.project, "rigup.secrets.recipients"), "-o", out+".new", plain).CombinedOutput(); err != nil {
-		p.t.Fatalf("age: %v\n%s", err, b)
-	}
-	if err := os.Rename(out+".new", out); err != nil {
-		p.t.Fatal(err)
-	}
+	p.ageEncrypt("[tool]\ntoken = \""+value+"\"\n", "-R", p.recipientsFile())
 }
 
 // setValue makes value the one the tool gets from now on.
@@ -190,52 +124,30 @@ func (p *direnvProject) configHash() string {
 	return hex.EncodeToString(sum[:])
 }
 
-// env is the environment of direnv and of the hooked shell, made from
-// nothing but what it names.
-func (p *direnvProject) env() []string {
-	return []string{
-		"PATH=" + binDir + string(os.PathListSeparator) + os.Getenv("PATH"),
-		"HOME=" + p.home,
-		"USER=tester",
-		"LANG=C.UTF-8",
-		"TERM=dumb",
-		"XDG_CONFIG_HOME=" + filepath.Join(p.root, "config"),
-		"XDG_DATA_HOME=" + filepath.Join(p.root, "data"),
-		"XDG_CACHE_HOME=" + filepath.Join(p.root, "cache"),
-		"XDG_RUNTIME_DIR=" + p.runtime,
-	}
-}
-
 func (p *direnvProject) envrc(text string) {
 	p.t.Helper()
-	p.write(filepath.Join(p.project, ".envrc"), text, 0o644)
+	p.write(".envrc", text, 0o644)
 	p.direnv(nil, "allow")
 }
 
-// run runs a program in the project with the world's environment (and
-// env after it), killed if it hangs, and returns stdout and stderr.
-func (p *direnvProject) run(env []string, name string, args ...string) (string, string, error) {
+// runWith runs a program in the project with the world's environment and
+// env after it, and returns how it ended.
+func (p *direnvProject) runWith(env []string, name string, args ...string) result {
 	p.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, name, args...)
-	cmd.Dir = p.project
-	cmd.Env = append(p.env(), env...)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	return stdout.String(), stderr.String(), err
+	cmd := p.program(name, args...)
+	cmd.Env = append(cmd.Env, env...)
+	return runToEnd(p.t, cmd)
 }
 
 // direnv runs direnv ARGS, which must succeed, and returns its stdout and
 // stderr.
 func (p *direnvProject) direnv(env []string, args ...string) (string, string) {
 	p.t.Helper()
-	stdout, stderr, err := p.run(env, "direnv", args...)
-	if err != nil {
-		p.t.Fatalf("direnv %s: %v\n%s", strings.Join(args, " "), err, p.redact(stderr))
+	r := p.runWith(env, "direnv", args...)
+	if !exited(r.ws, 0) {
+		p.t.Fatalf("direnv %s: %s\n%s", strings.Join(args, " "), describe(r.ws), p.redact(r.stderr))
 	}
-	return stdout, stderr
+	return r.stdout, r.stderr
 }
 
 // exportJSON is direnv export json from a shell that has loaded nothing.
@@ -251,12 +163,7 @@ func (p *direnvProject) exportJSON() (map[string]*string, string) {
 }
 
 // redact hides the secret values in text that a failure prints.
-func (p *direnvProject) redact(text string) string {
-	for _, v := range p.values {
-		text = strings.ReplaceAll(text, v, "<secret>")
-	}
-	return text
-}
+func (p *direnvProject) redact(text string) string { return redactValues(text, p.values...) }
 
 // noLeak fails when text holds the secret value, or a path in RAM where
 // rigup-exec renders: direnv would hand it to every process of the shell.
@@ -276,7 +183,7 @@ func (p *direnvProject) noLeak(what, text string) {
 
 // gzenv decodes a value direnv keeps in the environment (DIRENV_DIFF,
 // DIRENV_WATCHES): base64url of zlib-compressed JSON.
-func gzenv(t *testing.T, text string, v any) {
+func gzenv(t testing.TB, text string, v any) {
 	t.Helper()
 	data, err := base64.URLEncoding.DecodeString(strings.TrimSpace(text))
 	if err != nil {
@@ -330,30 +237,18 @@ func (p *direnvProject) watches(text string) map[string]bool {
 	return paths
 }
 
-// scan fails when a file of the world, or a RAM directory left behind,
-// holds the secret value.
-func (p *direnvProject) scan() {
+// scanAll fails when a file of the world holds a secret value, or when
+// anything is left in the runtime base.
+func (p *direnvProject) scanAll() {
 	p.t.Helper()
-	for _, dir := range []string{p.root, p.runtime} {
-		filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-			if err != nil || !d.Type().IsRegular() {
-				return nil
-			}
-			data, err := os.ReadFile(path)
-			for _, v := range p.values {
-				if err == nil && bytes.Contains(data, []byte(distinctive(v))) {
-					p.t.Errorf("%s holds the secret value %s…", path, redact(v))
-				}
-			}
-			return nil
-		})
-	}
-	if entries, _ := os.ReadDir(p.runtime); len(entries) > 0 {
-		p.t.Errorf("left in the runtime base: %v", entries)
+	p.scan(p.values...)
+	if names := dirNames(p.runtime); len(names) > 0 {
+		p.t.Errorf("left in the runtime base: %v", names)
 	}
 }
 
 func TestDirenvShellcheck(t *testing.T) {
+	t.Parallel()
 	require(t, "shellcheck")
 	script := filepath.Join(repoRoot, "direnv", "use_rig.sh")
 	if _, err := os.ReadFile(script); err != nil { // and go test reruns when it changes
@@ -367,17 +262,18 @@ func TestDirenvShellcheck(t *testing.T) {
 // TestDirenvUseRig: the whole round, in a bash hooked with direnv's own
 // hook, as in a user's shell.
 func TestDirenvUseRig(t *testing.T) {
+	t.Parallel()
 	p := newDirenvProject(t)
 	p.keyAndSecrets()
 	home := p.buildRig("0000")
-	p.symlink(home, filepath.Join(p.project, "result"))
+	p.symlink(home, filepath.Join(p.dir, "result"))
 	p.envrc("eval \"$(rigup-exec hook direnv)\"\nuse rig ./result\n")
 
 	// What direnv exports, and what it keeps in DIRENV_DIFF.
 	vars, stderr := p.exportJSON()
 	want := map[string]string{
 		"RIGUP_TEMPLATES":    p.templates,
-		"RIGUP_SECRETS_FILE": filepath.Join(p.project, "rigup.secrets.toml.age"),
+		"RIGUP_SECRETS_FILE": filepath.Join(p.dir, "rigup.secrets.toml.age"),
 		"RIG_MANIFEST":       filepath.Join(home, "RIG.md"),
 		"RIG_DOCS":           filepath.Join(home, "docs"),
 	}
@@ -403,7 +299,7 @@ func TestDirenvUseRig(t *testing.T) {
 	}
 	watched := p.watches(*vars["DIRENV_WATCHES"])
 	for _, name := range []string{"rigup.secrets.toml.age", "rigup.secrets.recipients", "rigup.toml", "rigup.local.toml", "flake.nix", "flake.lock", "result", ".envrc"} {
-		if !watched[filepath.Join(p.project, name)] {
+		if !watched[filepath.Join(p.dir, name)] {
 			t.Errorf("%s is not watched; watches: %v", name, watched)
 		}
 	}
@@ -430,7 +326,7 @@ func TestDirenvUseRig(t *testing.T) {
 
 	// A hooked bash: enter, run the tool, edit the secrets, leave.
 	next := time.Now().Add(3 * time.Second).Unix()
-	driver := p.write("driver.bash", `set -u
+	driver := p.write(filepath.Join(p.root, "driver.bash"), `set -u
 eval "$(direnv hook bash)"
 out=$1
 cd "$PROJECT" && _direnv_hook 2>"$out/enter.err"
@@ -455,13 +351,13 @@ env > "$out/env-outside"
 	// itself holds no value.
 	newValue := secretValue(t, "edited")
 	p.values = append(p.values, newValue)
-	plain := p.write("plain-next.toml", "[tool]\ntoken = \""+newValue+"\"\n", 0o600)
-	encrypt := p.write("encrypt.sh", fmt.Sprintf("#!/bin/sh\nset -e\nage -R %s -o %s.new %s\nrm %s\nmv %s.new %s\n",
-		direnvShQuote(filepath.Join(p.project, "rigup.secrets.recipients")), direnvShQuote(want["RIGUP_SECRETS_FILE"]), direnvShQuote(plain),
-		direnvShQuote(plain), direnvShQuote(want["RIGUP_SECRETS_FILE"]), direnvShQuote(want["RIGUP_SECRETS_FILE"])), 0o755)
-	if _, stderr, err := p.run([]string{"PROJECT=" + p.project, "OUTSIDE=" + p.root, "ENCRYPT=" + encrypt, fmt.Sprintf("NEXT=%d", next)},
-		"bash", "--norc", "--noprofile", driver, outDir); err != nil {
-		t.Fatalf("the hooked bash: %v\n%s", err, p.redact(stderr))
+	plain := p.write(filepath.Join(p.root, "plain-next.toml"), "[tool]\ntoken = \""+newValue+"\"\n", 0o600)
+	encrypt := p.write(filepath.Join(p.root, "encrypt.sh"), fmt.Sprintf("#!/bin/sh\nset -e\nage -R %s -o %s.new %s\nrm %s\nmv %s.new %s\n",
+		shellQuote(filepath.Join(p.dir, "rigup.secrets.recipients")), shellQuote(want["RIGUP_SECRETS_FILE"]), shellQuote(plain),
+		shellQuote(plain), shellQuote(want["RIGUP_SECRETS_FILE"]), shellQuote(want["RIGUP_SECRETS_FILE"])), 0o755)
+	if r := p.runWith([]string{"PROJECT=" + p.dir, "OUTSIDE=" + p.root, "ENCRYPT=" + encrypt, fmt.Sprintf("NEXT=%d", next)},
+		"bash", "--norc", "--noprofile", driver, outDir); !exited(r.ws, 0) {
+		t.Fatalf("the hooked bash: %s\n%s", describe(r.ws), p.redact(r.stderr))
 	}
 	read := func(name string) string {
 		data, err := os.ReadFile(filepath.Join(outDir, name))
@@ -520,7 +416,7 @@ env > "$out/env-outside"
 	if strings.Contains(outside, home) {
 		t.Errorf("the rig is still on PATH after leaving the project")
 	}
-	p.scan()
+	p.scanAll()
 }
 
 // deref shows a value of direnv export json, which is null for a
@@ -536,10 +432,14 @@ func deref(s *string) string {
 // then with ./result, then with rigup build's .rigup/default, which comes
 // first; a change to rigup.toml after the build is noted.
 func TestDirenvDefaultRig(t *testing.T) {
+	t.Parallel()
+	if testing.Short() {
+		t.Skip("use rig without a REF: not with -short")
+	}
 	p := newDirenvProject(t)
 	first, second := p.buildRig("1111"), p.buildRig("2222")
 	p.envrc("eval \"$(rigup-exec hook direnv)\"\nuse rig\n")
-	secrets := filepath.Join(p.project, "rigup.secrets.toml.age")
+	secrets := filepath.Join(p.dir, "rigup.secrets.toml.age")
 
 	vars, stderr := p.exportJSON()
 	if !strings.Contains(stderr, "use rig: no rig built here, neither .rigup/default nor ./result") ||
@@ -563,7 +463,7 @@ func TestDirenvDefaultRig(t *testing.T) {
 	for _, step := range []struct {
 		link, rig string
 	}{{"result", first}, {".rigup/default", second}} {
-		p.symlink(step.rig, filepath.Join(p.project, step.link)) // a watched file appears
+		p.symlink(step.rig, filepath.Join(p.dir, step.link)) // a watched file appears
 		stdout, stderr := p.direnv(loaded, "export", "json")
 		if stdout == "" {
 			t.Fatalf("%s built: no reload; stderr:\n%s", step.link, stderr)
@@ -585,9 +485,9 @@ func TestDirenvDefaultRig(t *testing.T) {
 	}
 
 	// rigup.toml edited after the build: a reload that says to rebuild.
-	p.write(filepath.Join(p.project, "rigup.toml"), "[rigs.default.riglets]\n", 0o644)
+	p.write(filepath.Join(p.dir, "rigup.toml"), "[rigs.default.riglets]\n", 0o644)
 	later := time.Now().Add(6 * time.Second)
-	os.Chtimes(filepath.Join(p.project, "rigup.toml"), later, later)
+	os.Chtimes(filepath.Join(p.dir, "rigup.toml"), later, later)
 	_, stderr = p.direnv(loaded, "export", "json")
 	if !strings.Contains(stderr, "use rig: rigup.toml changed after .rigup/default was built: rebuild the rig") {
 		t.Errorf("rigup.toml newer than the rig:\n%s", stderr)
@@ -607,8 +507,12 @@ func (p *direnvProject) templatesOf(home string) string {
 // TestDirenvNotARig: a REF that is missing or not a rig is an error that
 // says what to do, and exports no rig.
 func TestDirenvNotARig(t *testing.T) {
+	t.Parallel()
+	if testing.Short() {
+		t.Skip("use rig on what is not a rig: not with -short")
+	}
 	p := newDirenvProject(t)
-	os.MkdirAll(filepath.Join(p.project, "empty"), 0o755)
+	os.MkdirAll(filepath.Join(p.dir, "empty"), 0o755)
 	for _, tc := range []struct{ ref, want string }{
 		{"./nothing", "use rig: ./nothing does not exist: build the rig first"},
 		{"./empty", "use rig: ./empty is not a built rig: it has neither .local/bin (a rig's home) nor bin/"},
@@ -631,6 +535,7 @@ func TestDirenvNotARig(t *testing.T) {
 // full attribute path of a path: flake. Either way the flake's files are
 // watched.
 func TestDirenvFlakeRef(t *testing.T) {
+	t.Parallel()
 	requireStore(t)
 	require(t, "nix", "nix-store")
 	p := newDirenvProject(t)
@@ -639,7 +544,7 @@ func TestDirenvFlakeRef(t *testing.T) {
 		t.Skipf("no Nix system for %s", runtime.GOARCH)
 	}
 	// A rig's home, built with builtins.derivation and the host's sh.
-	p.write(filepath.Join(p.project, "rigs", "flake.nix"), `{
+	p.write(filepath.Join(p.dir, "rigs", "flake.nix"), `{
   outputs = { self }: {
     rigs.`+system+`.default.home = derivation {
       name = "rig-home";
@@ -664,15 +569,15 @@ func TestDirenvFlakeRef(t *testing.T) {
 	}
 	env := []string{"NIX_CONFIG=" + config, "NIX_PATH="}
 
-	for _, ref := range []string{"./rigs#default", "path:" + filepath.Join(p.project, "rigs") + "#rigs." + system + ".default.home"} {
-		p.write(filepath.Join(p.project, ".envrc"), "eval \"$(rigup-exec hook direnv)\"\nuse rig "+ref+"\n", 0o644)
+	for _, ref := range []string{"./rigs#default", "path:" + filepath.Join(p.dir, "rigs") + "#rigs." + system + ".default.home"} {
+		p.write(filepath.Join(p.dir, ".envrc"), "eval \"$(rigup-exec hook direnv)\"\nuse rig "+ref+"\n", 0o644)
 		p.direnv(env, "allow")
 		stdout, stderr := p.direnv(env, "export", "json")
 		var vars map[string]*string
 		if err := json.Unmarshal([]byte(stdout), &vars); err != nil {
 			t.Fatalf("use rig %s: %v\n%s", ref, err, stderr)
 		}
-		link := filepath.Join(p.project, ".direnv", "rig-"+regexp.MustCompile(`[^A-Za-z0-9._-]`).ReplaceAllString(ref, "_"))
+		link := filepath.Join(p.dir, ".direnv", "rig-"+regexp.MustCompile(`[^A-Za-z0-9._-]`).ReplaceAllString(ref, "_"))
 		home, err := os.Readlink(link)
 		if err != nil || !strings.HasPrefix(home, "/nix/store/") || !strings.HasSuffix(home, "-rig-home") {
 			t.Fatalf("use rig %s: link %s -> %q, %v; stderr:\n%s", ref, link, home, err, stderr)
@@ -691,7 +596,7 @@ func TestDirenvFlakeRef(t *testing.T) {
 			t.Errorf("use rig %s: the build is not kept by its link: %v\n%s", ref, err, roots)
 		}
 		watched := p.watches(*vars["DIRENV_WATCHES"])
-		if !watched[filepath.Join(p.project, "rigs", "flake.nix")] || !watched[filepath.Join(p.project, "rigs", "flake.lock")] {
+		if !watched[filepath.Join(p.dir, "rigs", "flake.nix")] || !watched[filepath.Join(p.dir, "rigs", "flake.lock")] {
 			t.Errorf("use rig %s: the flake is not watched: %v", ref, watched)
 		}
 	}
@@ -702,6 +607,7 @@ func TestDirenvFlakeRef(t *testing.T) {
 // built from that same source prints it: one file, byte for byte. The
 // postInstall also writes the completion scripts with that binary.
 func TestDirenvNixPackage(t *testing.T) {
+	t.Parallel()
 	requireStore(t)
 	require(t, "go", "install")
 	lib := nixpkgsLib(t)
@@ -768,12 +674,16 @@ in { src = "${p.src}"; inherit (p) postInstall; }`, repoRoot, lib)
 // sourced from direnv's direnvrc, or linked into its lib/ directory; the
 // .envrc says only use rig.
 func TestDirenvFromDirenvrc(t *testing.T) {
+	t.Parallel()
+	if testing.Short() {
+		t.Skip("use rig from direnvrc: not with -short")
+	}
 	p := newDirenvProject(t)
-	p.symlink(p.buildRig("3333"), filepath.Join(p.project, "result"))
+	p.symlink(p.buildRig("3333"), filepath.Join(p.dir, "result"))
 	library := filepath.Join(repoRoot, "direnv", "use_rig.sh")
 	direnvConfig := filepath.Join(p.root, "config", "direnv")
 	for _, install := range []func(){
-		func() { p.write(filepath.Join(direnvConfig, "direnvrc"), "source "+direnvShQuote(library)+"\n", 0o644) },
+		func() { p.write(filepath.Join(direnvConfig, "direnvrc"), "source "+shellQuote(library)+"\n", 0o644) },
 		func() {
 			os.Remove(filepath.Join(direnvConfig, "direnvrc"))
 			p.symlink(library, filepath.Join(direnvConfig, "lib", "rigup-exec.sh"))

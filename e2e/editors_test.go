@@ -126,9 +126,6 @@ func (w *editorWorld) expectNoNewFiles(before []string) {
 	w.afterEdit(w.old, w.new)
 }
 
-// shellQuote quotes s for a shell, and for $EDITOR.
-func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
-
 // vimString quotes s as a vim string literal.
 func vimString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
@@ -149,9 +146,9 @@ func vimCheck(seen string) string {
 // MCP key, and yank the file into register b. Neither value is in the
 // commands in one piece.
 func vimEdit(value string) string {
-	half := len(value) / 2
+	a, b := split(value)
 	return `silent %yank a | silent %s/\(context7_api_key = "\)[^"]*/\=submatch(1) . ` +
-		vimString(value[:half]) + ` . ` + vimString(value[half:]) + `/ | silent %yank b`
+		vimString(a) + ` . ` + vimString(b) + `/ | silent %yank b`
 }
 
 // vimEditor is $EDITOR for program (vim, nvim, a wrapper): once vim has

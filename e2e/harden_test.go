@@ -306,7 +306,10 @@ func TestNoSecretInMemoryWhileEditing(t *testing.T) {
 				term.expect("[Y/n]")
 				term.send("y\n")
 				pid = term.cmd.Process.Pid
-				wait = func() (syscall.WaitStatus, string) { return term.wait(), term.screen() }
+				wait = func() (syscall.WaitStatus, string) {
+					ws := term.wait()
+					return ws, term.drain()
+				}
 			} else {
 				cmd := w.command("secrets", "edit")
 				var stderr strings.Builder

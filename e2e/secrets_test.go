@@ -161,20 +161,11 @@ func (w *world) afterEdit(values ...string) {
 	w.scan(values...)
 }
 
-func dirNames(dir string) []string {
-	entries, _ := os.ReadDir(dir)
-	var names []string
-	for _, e := range entries {
-		names = append(names, e.Name())
-	}
-	return names
-}
-
 // shellVar is a shell assignment of value to name that does not hold the
-// value in one piece, but as two quoted halves side by side.
+// value in one piece, but as two quoted pieces side by side (split).
 func shellVar(name, value string) string {
-	half := len(value) / 2
-	return fmt.Sprintf("%s='%s''%s'\n", name, value[:half], value[half:])
+	a, b := split(value)
+	return fmt.Sprintf("%s='%s''%s'\n", name, a, b)
 }
 
 // writeText is shell code that writes text to "$1" without holding the

@@ -30,6 +30,7 @@ var completionShells = []struct {
 // the word after secrets its subcommands. Each prefix has one match, which
 // the shell then writes out.
 func TestCompletion(t *testing.T) {
+	t.Parallel()
 	for _, sh := range completionShells {
 		t.Run(sh.name, func(t *testing.T) {
 			t.Parallel()
@@ -72,6 +73,7 @@ func TestCompletion(t *testing.T) {
 // passphrase, the shell's exit status comes back, and the user's
 // ~/.config is the same afterwards, byte for byte.
 func TestShellKeepsUserConfig(t *testing.T) {
+	t.Parallel()
 	// bash through a script that starts it without ~/.bashrc or the
 	// system's (Debian's sets PS1); zsh without its files (ZDOTDIR below).
 	for _, sh := range []struct{ name, script string }{

@@ -123,6 +123,21 @@ func (w *world) write(name, text string, mode os.FileMode) string {
 	return p
 }
 
+// shellQuote quotes s for sh (for a script, or $EDITOR), as the Nix
+// side's shQuote does.
+func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
+
+// symlink makes link point to target, and link's directory.
+func (w *world) symlink(target, link string) {
+	w.t.Helper()
+	if err := os.MkdirAll(filepath.Dir(link), 0o755); err != nil {
+		w.t.Fatal(err)
+	}
+	if err := os.Symlink(target, link); err != nil {
+		w.t.Fatal(err)
+	}
+}
+
 // templates makes the template root "tpl" in the working directory, with
 // one plain file (app/config.txt, "hello"), and returns its path.
 func (w *world) templates() string {
@@ -384,6 +399,16 @@ func rundirsCmd(ts *testscript.TestScript, neg bool, args []string) {
 	if (strconv.Itoa(n) == args[0]) == neg {
 		ts.Fatalf("%d run directories, want %s%s", n, map[bool]string{true: "not "}[neg], args[0])
 	}
+}
+
+// dirNames lists the names in dir.
+func dirNames(dir string) []string {
+	entries, _ := os.ReadDir(dir)
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	return names
 }
 
 // readFile reads a file the test needs.
