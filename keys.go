@@ -56,6 +56,10 @@ func (c *CLI) loadSecrets(ui *ui) (*tmpl.Secrets, error) {
 	if err != nil {
 		return nil, err
 	}
+	if project.InConflict(path) {
+		ui.warnf("%s is in conflict: git left one side's version, not a merge of both", display(path))
+		ui.hintf("rigup-exec secrets merge merges them key by key (see git config merge.rigup-secrets.driver in the README)")
+	}
 	plain, err := c.decryptFile(ui, path)
 	if err != nil {
 		return nil, err
