@@ -34,6 +34,9 @@ func TestCompletion(t *testing.T) {
 	for _, sh := range completionShells {
 		t.Run(sh.name, func(t *testing.T) {
 			t.Parallel()
+			if testing.Short() && sh.name != "bash" {
+				t.Skip("completion in another shell than bash: not with -short")
+			}
 			require(t, sh.name)
 			w := newWorld(t)
 			os.MkdirAll(filepath.Join(w.dir, "tpl-dir"), 0o755)
@@ -82,6 +85,9 @@ func TestShellKeepsUserConfig(t *testing.T) {
 	} {
 		t.Run(sh.name, func(t *testing.T) {
 			t.Parallel()
+			if testing.Short() && sh.name != "bash" {
+				t.Skip("rigup-exec shell in another shell than bash: not with -short")
+			}
 			require(t, sh.name, "git", "ssh-keygen", "age")
 			w := newWorld(t).withSecrets("token = \"tok-shell-7\"\n", "open sesame")
 			tpl := filepath.Join(w.dir, "tpl")
