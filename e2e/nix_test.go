@@ -678,7 +678,7 @@ func TestNixClaudeEntrypoint(t *testing.T) {
 				// no update, telemetry or error reports: only 127.0.0.1.
 				"ANTHROPIC_BASE_URL=http://127.0.0.1:9", "DISABLE_AUTOUPDATER=1",
 				"CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1", "DISABLE_TELEMETRY=1",
-				"DISABLE_ERROR_REPORTING=1", "MCP_TIMEOUT=10000")
+				"DISABLE_ERROR_REPORTING=1", "MCP_TIMEOUT=60000") // a loaded machine is slow to start the server
 			var stderr bytes.Buffer
 			cmd.Stderr = &stderr
 			out, _ := cmd.Output() // without an account it ends with an error
