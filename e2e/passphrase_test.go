@@ -87,8 +87,8 @@ func TestCtrlCAtPromptRestoresTerminal(t *testing.T) {
 	t.Parallel()
 	w := passphraseWorld(t)
 	term := w.terminal("-t", "templates", "check")
-	if !term.echoOn() {
-		t.Fatal("echo is off before the prompt")
+	if !term.echoAtStart {
+		t.Fatal("echo was off before rigup-exec started")
 	}
 	term.expect("Enter passphrase for ~/.ssh/id_ed25519: ")
 	term.send("\x03")

@@ -43,6 +43,8 @@ type terminal struct {
 	waited   chan struct{} // closed when cmd.Wait returned
 
 	secrets []string // values never to be shown in a message
+
+	echoAtStart bool // whether the terminal echoed when the program started
 }
 
 // startTerminal starts argv on a new terminal, in dir with env. The
@@ -54,6 +56,10 @@ func startTerminal(t testing.TB, dir string, env []string, argv ...string) *term
 		t.Skipf("no pseudo-terminal: %v", err)
 	}
 	if err := pty.Setsize(ptmx, &pty.Winsize{Rows: 50, Cols: 1000}); err != nil {
+		t.Fatal(err)
+	}
+	tios, err := unix.IoctlGetTermios(int(tty.Fd()), unix.TCGETS)
+	if err != nil {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(argv[0], argv[1:]...)
@@ -78,7 +84,7 @@ func startTerminal(t testing.TB, dir string, env []string, argv ...string) *term
 		t.Fatal(err)
 	}
 	term := &terminal{t: t, ptmx: os.NewFile(uintptr(fd), "/dev/ptmx"), tty: tty, cmd: cmd, sid: cmd.Process.Pid,
-		changed: make(chan struct{}, 1), eof: make(chan struct{})}
+		changed: make(chan struct{}, 1), eof: make(chan struct{}), echoAtStart: tios.Lflag&unix.ECHO != 0}
 	go term.read()
 	t.Cleanup(func() {
 		killSession(term.sid)
