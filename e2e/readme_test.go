@@ -84,6 +84,9 @@ func readmeLines(t *testing.T) []string {
 // rendered MCP config (the real Claude Code reads one in TestNixClaudeEntrypoint).
 func TestReadmeCommands(t *testing.T) {
 	t.Parallel()
+	if testing.Short() {
+		t.Skip("the README's commands, which other tests cover one by one: not with -short")
+	}
 	require(t, "ssh-keygen", "age", "git", "bash", "zsh", "fish", "jq")
 	lines := readmeLines(t)
 	seen := map[string]bool{}
