@@ -16,7 +16,7 @@ import (
 // readmeCommand matches the command lines of the README's code blocks:
 // indented four spaces, starting with a program a user types (not
 // rigup-exec's own message lines, "rigup-exec: ...").
-var readmeCommand = regexp.MustCompile(`(?m)^    ((?:rigup-exec|age|git|eval|source|go|CGO_ENABLED=\S+|nix|NIXPKGS_LIB=\S+|PS1=|PROMPT=|exec) .*|PS1=.*|PROMPT=.*)$`)
+var readmeCommand = regexp.MustCompile(`(?m)^    ((?:rigup-exec|age|git|eval|source|go|CGO_ENABLED=\S+|nix|NIXPKGS_LIB=\S+|PS1=|PROMPT=|exec|use) .*|PS1=.*|PROMPT=.*)$`)
 
 // readmeCommands are the README's commands, as written, with how this test
 // treats each: the check that runs it, or why it is not run here. A
@@ -41,6 +41,12 @@ var readmeCommands = map[string]string{
 	`git config merge.rigup-secrets.driver 'rigup-exec secrets merge %O %A %B %P' && git config diff.rigup-secrets.textconv 'rigup-exec secrets textconv'`: "run",
 	`rigup-exec -t "$(nix build --no-link --json .#rigs.x86_64-linux.default.configRoot | jq -r '.[0].outputs.out')" check`:                                "run",
 
+	// The .envrc and direnvrc lines of "direnv: use rig", run by the
+	// direnv tests through the real direnv.
+	`eval "$(rigup-exec hook direnv)"`:                "the .envrc line: TestDirenvUseRig and TestDirenvFlakeRef, under the real direnv",
+	`use rig ./result`:                                "the .envrc line: TestDirenvUseRig, under the real direnv",
+	`source ~/.nix-profile/share/rigup-exec/direnvrc`: "TestDirenvFromDirenvrc sources the same file from a direnvrc (TestDirenvNixPackage checks the package installs it there)",
+
 	// Not run here.
 	`go run . demo`: "the quick start: .ci/run runs it, and TestScripts/demo the demo itself",
 	`go test ./...`: "the test suite itself",
@@ -59,12 +65,22 @@ func isSynopsis(line string) bool {
 		strings.Contains(line, "completion bash|zsh|fish") || strings.Contains(line, "help [COMMAND")
 }
 
+var readmeFenced = regexp.MustCompile("(?ms)^```(?:bash|sh)\n.*?^```$")
+
 var readmeComment = regexp.MustCompile(`\s+#\s.*$|\s{3,}.*$`)
 
 // readmeLines returns the README's commands, without their trailing
 // comments, in order.
 func readmeLines(t *testing.T) []string {
 	readme := string(readFile(t, filepath.Join(repoRoot, "README.md")))
+	// Shell code in fenced blocks counts too, as if indented.
+	readme = readmeFenced.ReplaceAllStringFunc(readme, func(block string) string {
+		lines := strings.Split(block, "\n")
+		for i, l := range lines[1 : len(lines)-1] {
+			lines[i+1] = "    " + l
+		}
+		return strings.Join(lines, "\n")
+	})
 	var lines []string
 	for _, m := range readmeCommand.FindAllStringSubmatch(readme, -1) {
 		// Without what follows it: a comment, or a description after a

@@ -27,7 +27,9 @@ func InConflict(path string) bool {
 	if !underway {
 		return false
 	}
-	cmd := exec.Command("git", "ls-files", "--unmerged", "--", filepath.Base(path))
+	// Without the repository's fsmonitor hook: a program of the repository's
+	// config must not run while a run is preparing its secrets.
+	cmd := exec.Command("git", "-c", "core.fsmonitor=false", "ls-files", "--unmerged", "--", filepath.Base(path))
 	cmd.Dir = filepath.Dir(path)
 	out, err := cmd.Output()
 	return err == nil && len(bytes.TrimSpace(out)) > 0
