@@ -512,6 +512,26 @@ func TestJobControlHangup(t *testing.T) {
 	}
 }
 
+// jobStopped runs jobs until the shell lists its job as stopped. The
+// kernel shows the processes stopped a moment before the shell has taken in
+// the SIGCHLD that tells it so; until then jobs still says Running.
+func (term *terminal) jobStopped() {
+	term.t.Helper()
+	deadline := time.Now().Add(termDeadline)
+	for {
+		term.run("jobs")
+		got := term.expect("Stopped", "Running")
+		term.prompt()
+		if got == "Stopped" {
+			return
+		}
+		if time.Now().After(deadline) {
+			term.t.Fatalf("the shell still lists the job as running; the terminal shows:\n%s%s", term, term.diag())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
 // A background job leaves the terminal to the shell. A background job
 // whose child reads the terminal stops, as a whole, until fg.
 func TestJobControlBackground(t *testing.T) {
@@ -540,9 +560,7 @@ func TestJobControlBackground(t *testing.T) {
 	term.prompt()
 	cat := term.waitProc("cat", "rigup-exec", nil)
 	term.waitState("stopped by SIGTTIN", stopped, cat.pid, cat.ppid)
-	term.run("jobs")
-	term.expect("Stopped")
-	term.prompt()
+	term.jobStopped()
 	term.run("fg")
 	term.waitState("running", running, cat.pid, cat.ppid)
 	term.send("abc\r\x04")
