@@ -93,3 +93,18 @@ func firstErr(errs ...error) error {
 	}
 	return nil
 }
+
+func TestRigName(t *testing.T) {
+	for root, want := range map[string]string{
+		"/nix/store/0123456789abcdfghijklmnpqrsvwxyz-my-rig": "my-rig",
+		"/nix/store/0123456789abcdfghijklmnpqrsvwxyz-":       "",
+		"/home/me/result":                         "result",
+		"/x/0123456789ABCDFGHIJKLMNPQRSVWXYZ-rig": "0123456789ABCDFGHIJKLMNPQRSVWXYZ-rig",
+		"/x/0123456789abcdfghijklmnpqrsvwxy-rig":  "0123456789abcdfghijklmnpqrsvwxy-rig",
+		"/x/0123456789abcdfghijklmnpqrsvwxyz_rig": "0123456789abcdfghijklmnpqrsvwxyz_rig",
+	} {
+		if got := rigName(root); got != want {
+			t.Errorf("rigName(%q) = %q, want %q", root, got, want)
+		}
+	}
+}

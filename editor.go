@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -158,7 +157,7 @@ func editorCommand(getenv func(string) string, selectEditor func() bool, file, r
 func vimHardening(dir string) []string {
 	sets := []string{"viminfo=", "viminfofile=NONE", "noswapfile", "updatecount=0",
 		"nobackup", "nowritebackup", "noundofile", "patchmode="}
-	if plainPath.MatchString(dir) {
+	if plainPath(dir) {
 		for _, opt := range []string{"directory", "backupdir", "undodir", "viewdir"} {
 			sets = append(sets, opt+"="+dir)
 		}
@@ -173,9 +172,21 @@ func vimHardening(dir string) []string {
 	return []string{"-n", "-i", "NONE", "-c", "augroup rigup_exec | augroup END | " + force, "-c", register}
 }
 
-// plainPath matches the paths that :set takes as they are: no space,
-// backslash, comma or bar, which would need escaping.
-var plainPath = regexp.MustCompile(`^/[A-Za-z0-9/._+:@-]+$`)
+// plainPath reports whether :set takes the absolute path p as it is: no
+// space, backslash, comma or bar, which would need escaping. (By hand, as
+// the other checks here: a regexp compiled at start costs every run.)
+func plainPath(p string) bool {
+	if len(p) < 2 || p[0] != '/' {
+		return false
+	}
+	for i := 0; i < len(p); i++ {
+		c := p[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("/._+:@-", c) >= 0) {
+			return false
+		}
+	}
+	return true
+}
 
 // realProgram returns the file program runs, found on path and with every
 // symlink resolved, or "" when there is none.

@@ -319,3 +319,22 @@ func TestEditorAtLine(t *testing.T) {
 		}
 	}
 }
+
+func TestPlainPath(t *testing.T) {
+	for p, want := range map[string]bool{
+		"/run/user/1000/rigup-exec.x1/edit": true,
+		"/tmp/a+b:c@d-e_f.g":                true,
+		"relative":                          false,
+		"/":                                 false,
+		"":                                  false,
+		"/with space":                       false,
+		"/with,comma":                       false,
+		"/with|bar":                         false,
+		`/with\backslash`:                   false,
+		"/été":                              false,
+	} {
+		if got := plainPath(p); got != want {
+			t.Errorf("plainPath(%q) = %v, want %v", p, got, want)
+		}
+	}
+}

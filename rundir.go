@@ -6,7 +6,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"syscall"
 
@@ -66,12 +65,19 @@ func materialize(dir *tmpfs.Dir, tree *tmpl.Tree, res *tmpl.Result) error {
 	return nil
 }
 
-// nixHash matches the hash that starts the name of a Nix store path.
-var nixHash = regexp.MustCompile(`^[0-9a-z]{32}-`)
-
-// rigName labels the directory after the template root, store hash cut.
+// rigName labels the directory after the template root, with the hash
+// that starts the name of a Nix store path (32 of [0-9a-z], then -) cut.
 func rigName(root string) string {
-	return nixHash.ReplaceAllString(filepath.Base(root), "")
+	name := filepath.Base(root)
+	if len(name) <= 32 || name[32] != '-' {
+		return name
+	}
+	for i := 0; i < 32; i++ {
+		if c := name[i]; !('0' <= c && c <= '9' || 'a' <= c && c <= 'z') {
+			return name
+		}
+	}
+	return name[33:]
 }
 
 // startJanitor starts the watchdog for dir in a session of its own, where

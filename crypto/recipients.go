@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"regexp"
 	"strings"
 	"unicode/utf8"
 
@@ -118,9 +117,19 @@ func ParseRecipient(line string) (Recipient, error) {
 	return Recipient{Key: key, Comment: comment}, nil
 }
 
-// pluginName is the name of an age plugin, as in age1NAME1... and
-// age-plugin-NAME.
-var pluginName = regexp.MustCompile(`^[a-z0-9._-]{1,32}$`)
+// pluginName reports whether name can be the name of an age plugin, as in
+// age1NAME1... and age-plugin-NAME: 1 to 32 of [a-z0-9._-].
+func pluginName(name string) bool {
+	if len(name) == 0 || len(name) > 32 {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		if c := name[i]; !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '.' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
 
 // parseAgeRecipient parses s, an age1... string, and refuses the kinds of
 // age recipient that rigup-exec cannot encrypt to. rest, what followed s
@@ -137,7 +146,7 @@ func parseAgeRecipient(s, rest string) (Recipient, error) {
 		// age1NAME1...: a key of the plugin age-plugin-NAME. (The
 		// bech32 data of an X25519 key holds no 1.)
 		name, _, _ := strings.Cut(strings.TrimPrefix(s, "age1"), "1")
-		if !pluginName.MatchString(name) {
+		if !pluginName(name) {
 			return Recipient{}, errors.New("an age plugin's key: " + onlyKinds)
 		}
 		return Recipient{}, fmt.Errorf("an age-plugin-%s key: %s", name, onlyKinds)
