@@ -143,10 +143,20 @@ func subcommandLike(name string, cmds []string) string {
 	return ""
 }
 
-// commands lists rigup-exec's own commands, but run.
+// commands lists rigup-exec's own commands, but run. k is nil when
+// quickParse read the command line: the grammar is built then, for the
+// message.
 func commands(k *kong.Context) []string {
+	var model *kong.Application
+	if k != nil {
+		model = k.Model
+	} else if g, err := kong.New(&CLI{}, kong.Name("rigup-exec")); err == nil {
+		model = g.Model
+	} else {
+		return nil
+	}
 	var names []string
-	for _, n := range k.Model.Children {
+	for _, n := range model.Children {
 		if !n.Hidden && n.Name != "run" {
 			names = append(names, n.Name)
 		}

@@ -87,7 +87,12 @@ func mainDying(args []string, stdout, stderr io.Writer) (status int, sig syscall
 	}()
 	cli := CLI{env: readEnviron()}
 	setPaths(cli.env)
-	ctx, err := parse(&cli, args, stdout, stderr)
+	var ctx *kong.Context
+	quick := quickParse(args, &cli)
+	var err error
+	if !quick {
+		ctx, err = parse(&cli, args, stdout, stderr)
+	}
 	if err == nil {
 		err = cli.applyEnv()
 	}
@@ -96,8 +101,12 @@ func mainDying(args []string, stdout, stderr io.Writer) (status int, sig syscall
 		ui.hintf("rigup-exec --help shows the usage")
 		return exitFailure, 0
 	}
-	status = ui.report(ctx.Run(&cli, ui))
-	return status, ui.dieBy
+	if quick {
+		err = cli.Run.Run(&cli, ui, nil)
+	} else {
+		err = ctx.Run(&cli, ui)
+	}
+	return ui.report(err), ui.dieBy
 }
 
 // description is the help's text before the flags: enough to use
