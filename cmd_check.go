@@ -30,7 +30,7 @@ func (checkCmd) Run(cli *CLI, ui *ui) error {
 	size := lockedSize(res)
 	res.Wipe()
 	fmt.Fprintf(ui.stdout, "%s, %s, %s: all resolve\n",
-		plural(len(tree.Templates), "template"), plural(len(tree.Plain), "plain file"), plural(res.Placeholders, "placeholder"))
+		plural(len(tree.Templates), "template"), plural(tree.PlainCount, "plain file"), plural(res.Placeholders, "placeholder"))
 	var lim unix.Rlimit
 	if err := unix.Getrlimit(unix.RLIMIT_MEMLOCK, &lim); err == nil && lim.Cur != unix.RLIM_INFINITY && uint64(size) > uint64(lim.Cur) {
 		fmt.Fprintf(ui.stdout, "note: the rendered files need %s of locked memory and RLIMIT_MEMLOCK allows %s: the rest can be swapped out\n",

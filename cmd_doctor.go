@@ -176,7 +176,7 @@ func (c *CLI) doctorTemplates() []finding {
 		return []finding{problem(fixOf(err, "pass a directory you own with -t"), "%v", err)}
 	}
 	out := []finding{ok("template root %s: %s, %s, writable by you or root alone", display(root),
-		plural(len(tree.Templates), "template"), plural(len(tree.Plain), "plain file"))}
+		plural(len(tree.Templates), "template"), plural(tree.PlainCount, "plain file"))}
 	page := os.Getpagesize()
 	need := 0
 	for _, t := range tree.Templates {

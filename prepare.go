@@ -133,8 +133,8 @@ func (c *CLI) prepare(ui *ui, root, userConfig string, sigs *exec.Signals, g *ga
 			ui.notef("passed over: %s", why)
 		}
 		locked, total := dir.Locked()
-		ui.notef("%s in %s (%s), %d of %d bytes locked in memory",
-			plural(len(res.Files)+len(tree.Plain), "file"), dir.Path, dir.FSType, locked, total)
+		ui.notef("%s rendered and %s in %s (%s), %d of %d bytes locked in memory",
+			plural(len(res.Files), "file"), plural(len(tree.Layout.Links), "link"), dir.Path, dir.FSType, locked, total)
 	}
 	var sig os.Signal
 	if testHookPrepared != nil {

@@ -40,13 +40,10 @@ func (c *CLI) createDir(ui *ui, rig string) (*tmpfs.Dir, error) {
 	return dir, err
 }
 
-// materialize writes the tree into dir: directories as directories,
-// templates rendered, plain files as links to their source.
+// materialize writes the tree into dir as its layout says: directories as
+// directories, templates rendered, the rest as links to its source.
 func materialize(dir *tmpfs.Dir, tree *tmpl.Tree, res *tmpl.Result) error {
-	for _, d := range tree.Dirs {
-		if d == "." {
-			continue
-		}
+	for _, d := range tree.Layout.Dirs {
 		if err := dir.Mkdir(d); err != nil {
 			return err
 		}
@@ -57,7 +54,7 @@ func materialize(dir *tmpfs.Dir, tree *tmpl.Tree, res *tmpl.Result) error {
 			return err
 		}
 	}
-	for _, p := range tree.Plain {
+	for _, p := range tree.Layout.Links {
 		if err := dir.Symlink(p.Source, p.Name); err != nil {
 			return err
 		}
@@ -134,13 +131,13 @@ func linkUserConfig(dir *tmpfs.Dir, tree *tmpl.Tree, from string) error {
 		return fmt.Errorf("your config directory: %w", err)
 	}
 	provided := map[string]bool{}
-	for _, d := range tree.Dirs {
+	for _, d := range tree.Layout.Dirs {
 		provided[topLevel(d)] = true
 	}
 	for _, f := range tree.Templates {
 		provided[topLevel(f.Name)] = true
 	}
-	for _, p := range tree.Plain {
+	for _, p := range tree.Layout.Links {
 		provided[topLevel(p.Name)] = true
 	}
 	for _, e := range entries {

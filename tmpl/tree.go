@@ -22,9 +22,56 @@ type Tree struct {
 	Root      string
 	Dirs      []string    // relative paths of all directories, parents first
 	Templates []*File     // files with placeholders (or escapes, or problems)
-	Plain     []PlainFile // everything else, to be linked rather than copied
+	Plain     []PlainFile // every other file
+	// Layout is what a run writes. A tree read from an index (see
+	// LoadCached) has only Templates and Layout, and PlainCount.
+	Layout     Layout
+	PlainCount int // len(Plain) of the scan
 
 	check func(name string, info fs.FileInfo) error
+}
+
+// Layout is how a rendered directory is built from a tree: the templates
+// are written, and so are these directories, and the rest is linked. Each
+// top-level directory is made, so that the tool it belongs to can write
+// its own files there, and so is each directory that holds a template at
+// some depth. Below the top level, a directory that holds no template is
+// one link to its source, however many files it has: a run costs what its
+// templates cost, not what the rig's plain files count.
+type Layout struct {
+	Dirs  []string    // to make, parents first
+	Links []PlainFile // plain files in those directories, and whole directories
+}
+
+// layout works out t.Layout from the scan.
+func (t *Tree) layout() {
+	above := map[string]bool{} // directories that hold a template
+	for _, f := range t.Templates {
+		for d := filepath.Dir(f.Name); d != "."; d = filepath.Dir(d) {
+			above[d] = true
+		}
+	}
+	made := map[string]bool{".": true}
+	var l Layout
+	for _, d := range t.Dirs {
+		parent := filepath.Dir(d)
+		switch {
+		case !made[parent]:
+			// inside a directory that is linked whole
+		case parent == "." || above[d]:
+			made[d] = true
+			l.Dirs = append(l.Dirs, d)
+		default:
+			l.Links = append(l.Links, PlainFile{Name: d, Source: filepath.Join(t.Root, d)})
+		}
+	}
+	for _, p := range t.Plain {
+		if made[filepath.Dir(p.Name)] {
+			l.Links = append(l.Links, p)
+		}
+	}
+	t.Layout = l
+	t.PlainCount = len(t.Plain)
 }
 
 // File is a template in a Tree.
@@ -60,6 +107,7 @@ func Load(root string, check func(name string, info fs.FileInfo) error) (*Tree, 
 	if err := t.walk(".", root, []fs.FileInfo{info}); err != nil {
 		return nil, err
 	}
+	t.layout()
 	return t, nil
 }
 
