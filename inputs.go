@@ -35,6 +35,28 @@ func (c *CLI) loadTrustedTree(root string) (*tmpl.Tree, error) {
 	return tmpl.Load(root, trustedEntry(root))
 }
 
+// loadIndexedTree is loadTrustedTree for a run: a root in the Nix store
+// is scanned once, and its layout kept in the user's cache directory
+// (tmpl.Index), so that later runs read only its templates.
+func (c *CLI) loadIndexedTree(ui *ui, root string) (*tmpl.Tree, error) {
+	if err := checkTrusted("template root", c.abs(c.Templates)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
+	x := tmpl.Index{Store: c.env.get("NIX_STORE_DIR")}
+	if x.Store == "" {
+		x.Store = "/nix/store"
+	}
+	// Not in the cache of a home that is someone else's (sudo -E).
+	if cache := c.env.cacheDir(); cache != "" && c.env.ownHome {
+		x.Dir = filepath.Join(cache, "rigup-exec", "index")
+	}
+	tree, cached, err := x.Load(root, trustedEntry(root))
+	if cached && c.Verbose {
+		ui.notef("the layout of %s comes from its index in %s", root, tilde(x.Dir))
+	}
+	return tree, err
+}
+
 // abs makes a path from the command line or the environment absolute:
 // ~/ is the home directory, and a relative path is taken from the working
 // directory main read. Every input path goes through it once.

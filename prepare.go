@@ -93,7 +93,7 @@ var errAborted = errors.New("stopped by a signal")
 // directory, that the rig does not provide ("" for none). It returns the
 // directory, to be wiped, even with an error.
 func (c *CLI) prepare(ui *ui, root, userConfig string, sigs *exec.Signals, g *gate) (*tmpfs.Dir, error) {
-	tree, err := c.loadTrustedTree(root)
+	tree, err := c.loadIndexedTree(ui, root)
 	if err != nil {
 		return nil, err
 	}
