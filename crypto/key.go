@@ -275,7 +275,17 @@ func (k *Key) parse() (age.Identity, error) {
 	var raw any
 	var err error
 	if !k.encrypted {
-		raw, err = ssh.ParseRawPrivateKey(k.pemBytes)
+		var ours bool
+		if block, _ := pem.Decode(k.pemBytes); block != nil && block.Type == "OPENSSH PRIVATE KEY" {
+			defer clear(block.Bytes)
+			var key *rsa.PrivateKey
+			if key, ours, err = parseOpenSSHRSA(block.Bytes); ours && err == nil {
+				raw = key
+			}
+		}
+		if !ours {
+			raw, err = ssh.ParseRawPrivateKey(k.pemBytes)
+		}
 	} else {
 		if k.ask == nil {
 			return nil, errors.New("passphrase-protected, and no way to ask for the passphrase was given")
