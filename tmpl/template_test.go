@@ -259,6 +259,16 @@ func TestBrokenFormatIsAnError(t *testing.T) {
 		}
 		assertNoSecret(t, ps.Error())
 	}
+	// A .toml template over maxTOMLCheck is not parsed, before or after
+	// (its values are escaped all the same); one at the limit is.
+	pad := func(n int) string { return "key = \"{{secrets.key|raw}}\"\n" + strings.Repeat("# padding line\n", n/15+1)[:n] }
+	head := len("key = \"{{secrets.key|raw}}\"\n")
+	if _, ps := render(t, "at-limit.toml", pad(maxTOMLCheck-head), s); len(ps) != 1 {
+		t.Errorf("a broken .toml of %d bytes: %v, want the problem", maxTOMLCheck, ps)
+	}
+	if _, ps := render(t, "over.toml", pad(maxTOMLCheck-head+1), s); ps != nil {
+		t.Errorf("a .toml over the limit was checked: %v", ps)
+	}
 	// A template that was not valid JSON to begin with is not checked.
 	s = mustSecrets(t, "port = 8080\n")
 	out, ps := render(t, "c.json", `{"port": {{secrets.port}}}`, s)
