@@ -261,7 +261,9 @@ func TestBrokenFormatIsAnError(t *testing.T) {
 	}
 	// A .toml template over maxTOMLCheck is not parsed, before or after
 	// (its values are escaped all the same); one at the limit is.
-	pad := func(n int) string { return "key = \"{{secrets.key|raw}}\"\n" + strings.Repeat("# padding line\n", n/15+1)[:n] }
+	pad := func(n int) string {
+		return "key = \"{{secrets.key|raw}}\"\n" + strings.Repeat("# padding line\n", n/15+1)[:n]
+	}
 	head := len("key = \"{{secrets.key|raw}}\"\n")
 	if _, ps := render(t, "at-limit.toml", pad(maxTOMLCheck-head), s); len(ps) != 1 {
 		t.Errorf("a broken .toml of %d bytes: %v, want the problem", maxTOMLCheck, ps)
