@@ -26,18 +26,18 @@ var readmeCommands = map[string]string{
 	// Run, in order, in one world (see TestReadmeCommands).
 	`rigup-exec -t ./result -- sh -c 'exec claude --mcp-config "$XDG_CONFIG_HOME/claude/mcp.json" "$@"' claude`: "run",
 	`rigup-exec -t ./result -- "$SHELL"`:                                               "run",
-	`CGO_ENABLED=0 GOEXPERIMENT=runtimesecret go install .`:                            "run",
-	`rigup-exec version`:                                                               "run",
-	`rigup-exec demo`:                                                                  "run",
-	`rigup-exec hook direnv`:                                                           "run",
-	`PS1='${RIGUP_RIG:+($RIGUP_RIG) }'"$PS1"`:                                          "run",
-	`PROMPT='${RIGUP_RIG:+($RIGUP_RIG) }'"$PROMPT"`:                                    "run",
-	`eval "$(rigup-exec completion bash)"`:                                             "run",
-	`source <(rigup-exec completion zsh)`:                                              "run",
-	`rigup-exec completion fish | source`:                                              "run",
+	`CGO_ENABLED=0 GOEXPERIMENT=runtimesecret go install -trimpath -ldflags='-s -w' .`: "run",
+	`rigup-exec version`:                            "run",
+	`rigup-exec demo`:                               "run",
+	`rigup-exec hook direnv`:                        "run",
+	`PS1='${RIGUP_RIG:+($RIGUP_RIG) }'"$PS1"`:       "run",
+	`PROMPT='${RIGUP_RIG:+($RIGUP_RIG) }'"$PROMPT"`: "run",
+	`eval "$(rigup-exec completion bash)"`:          "run",
+	`source <(rigup-exec completion zsh)`:           "run",
+	`rigup-exec completion fish | source`:           "run",
 	`age -R ~/.ssh/id_ed25519.pub -R alice.pub -o rigup.secrets.toml.age secrets.toml`: "run",
-	`rigup-exec secrets edit`:                                                          "run",
-	`age -R rigup.secrets.recipients -o rigup.secrets.toml.age secrets.toml`:           "run",
+	`rigup-exec secrets edit`: "run",
+	`age -R rigup.secrets.recipients -o rigup.secrets.toml.age secrets.toml`:                                                                               "run",
 	`git config merge.rigup-secrets.driver 'rigup-exec secrets merge %O %A %B %P' && git config diff.rigup-secrets.textconv 'rigup-exec secrets textconv'`: "run",
 	`rigup-exec -t "$(nix build --no-link --json .#rigs.x86_64-linux.default.configRoot | jq -r '.[0].outputs.out')" check`:                                "run",
 
@@ -138,7 +138,7 @@ echo "claude read $2"
 		readmeFirst(lines, "rigup-exec -t ./result -- sh -c"): func(out string) string {
 			return want(regexp.MustCompile(`(?m)^claude read /.*/claude/mcp\.json$`).MatchString(out), "claude read the rendered config")
 		},
-		`CGO_ENABLED=0 GOEXPERIMENT=runtimesecret go install .`: func(string) string {
+		`CGO_ENABLED=0 GOEXPERIMENT=runtimesecret go install -trimpath -ldflags='-s -w' .`: func(string) string {
 			_, err := os.Stat(filepath.Join(gobin, "rigup-exec"))
 			return want(err == nil, "rigup-exec installed into GOBIN")
 		},
