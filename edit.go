@@ -67,9 +67,9 @@ func (c *CLI) editInRAM(ui *ui, plaintext []byte) ([]byte, error) {
 		err = dir.WriteFile(name, plaintext, false)
 		clear(plaintext)
 	})
-	// What decrypting left is unreachable now: collected, it is erased
-	// (see forgetting), and the pages go back to the system.
-	runtime.GC()
+	// What decrypting left is unreachable now: collected (FreeOSMemory
+	// collects first, in full), it is erased (see forgetting), and the
+	// pages go back to the system.
 	debug.FreeOSMemory()
 	if err != nil {
 		return nil, err

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"runtime"
 	"runtime/debug"
 	"sync"
 	"syscall"
@@ -32,7 +31,8 @@ func (c *CLI) prepareOrDie(ui *ui, root, userConfig string, sigs *exec.Signals) 
 		forgetting(func() { p.dir, p.err = c.prepare(ui, root, userConfig, sigs, &g) })
 		// What prepare allocated is unreachable now: collected, it is
 		// erased (see forgetting), and the pages go back to the system.
-		runtime.GC()
+		// FreeOSMemory collects first, in full: a runtime.GC before it
+		// would be a second collection, for nothing.
 		debug.FreeOSMemory()
 		done <- p
 	}()
