@@ -49,6 +49,9 @@ func materialize(dir *tmpfs.Dir, tree *tmpl.Tree, res *tmpl.Result) error {
 		}
 	}
 	for _, f := range res.Files {
+		if f.Private {
+			continue // for the supervisor's memory only
+		}
 		// Rendered straight into the file's locked pages.
 		if err := dir.WriteFileFunc(f.Name, f.Size, f.Mode&0o111 != 0, f.Fill); err != nil {
 			return err

@@ -23,6 +23,8 @@ func layoutRoot(t *testing.T) string {
 	write(t, filepath.Join(root, "git/config"), "plain\n", 0o444)
 	write(t, filepath.Join(root, "starship.toml"), "plain = 1\n", 0o444)
 	must(t, os.MkdirAll(filepath.Join(root, "empty"), 0o755))
+	write(t, filepath.Join(root, PrivateDir, "claude/mcp.json"), `{"k": "{{secrets.k}}"}`, 0o444)
+	write(t, filepath.Join(root, PrivateDir, "notes.txt"), "no placeholder, private all the same\n", 0o444)
 	return root
 }
 
@@ -47,6 +49,15 @@ func TestLayout(t *testing.T) {
 	wantLinks := []string{"claude/agents", "git/hooks/lib", "nvim/lua", "git/config", "nvim/init.lua", "starship.toml"}
 	if !reflect.DeepEqual(links, wantLinks) {
 		t.Errorf("Layout.Links = %q, want %q", links, wantLinks)
+	}
+	var private []string
+	for _, f := range tree.Templates {
+		if f.Private {
+			private = append(private, f.Name)
+		}
+	}
+	if want := []string{PrivateDir + "/claude/mcp.json", PrivateDir + "/notes.txt"}; !reflect.DeepEqual(private, want) {
+		t.Errorf("private files %q, want %q", private, want)
 	}
 	if tree.PlainCount != 7 || len(tree.Plain) != 7 {
 		t.Errorf("PlainCount %d, %d plain files; want 7", tree.PlainCount, len(tree.Plain))

@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 )
 
@@ -56,6 +57,8 @@ func (t *Tree) layout() {
 	for _, d := range t.Dirs {
 		parent := filepath.Dir(d)
 		switch {
+		case private(d):
+			// rendered in memory only
 		case !made[parent]:
 			// inside a directory that is linked whole
 		case parent == "." || above[d]:
@@ -66,7 +69,7 @@ func (t *Tree) layout() {
 		}
 	}
 	for _, p := range t.Plain {
-		if made[filepath.Dir(p.Name)] {
+		if made[filepath.Dir(p.Name)] && !private(p.Name) {
 			l.Links = append(l.Links, p)
 		}
 	}
@@ -78,6 +81,18 @@ func (t *Tree) layout() {
 type File struct {
 	*Template             // Name is the path relative to the root
 	Mode      fs.FileMode // permission bits of the source file
+	Private   bool        // under PrivateDir: rendered in memory only
+}
+
+// PrivateDir is the directory of a template root whose files are rendered
+// into memory only, never into the rendered directory: MCP server
+// definitions whose secrets the command itself must not be able to read.
+// Every file in it is a template, placeholders or not.
+const PrivateDir = ".rigup-private"
+
+// private reports whether name, relative to the root, is under PrivateDir.
+func private(name string) bool {
+	return name == PrivateDir || strings.HasPrefix(name, PrivateDir+string(filepath.Separator))
 }
 
 // PlainFile is a file without placeholders. Source is its path under the
@@ -158,6 +173,18 @@ func (t *Tree) addFile(name, full string, info fs.FileInfo) error {
 	src, large, err := readTemplate(full, info.Size())
 	if err != nil {
 		return fmt.Errorf("template root: %s: %w", name, err)
+	}
+	if private(name) {
+		var tp *Template
+		if large == nil {
+			tp = parseTemplate(name, src)
+		} else {
+			tp = &Template{Name: name}
+			tp.problem(0, 0, fmt.Sprintf("a private file of %.1f MiB: it may be at most %d MiB",
+				math.Ceil(float64(large.size)*10/(1<<20))/10, maxTemplateSize>>20))
+		}
+		t.Templates = append(t.Templates, &File{Template: tp, Mode: info.Mode().Perm(), Private: true})
+		return nil
 	}
 	switch {
 	case large != nil:
@@ -328,10 +355,11 @@ func (t *Tree) NeedsSecrets() bool {
 // it, straight into where it goes, so that the whole file is never held in
 // memory by the rendering itself.
 type Rendered struct {
-	Name string
-	Mode fs.FileMode
-	Size int // bytes Fill writes
-	r    *rendering
+	Name    string
+	Mode    fs.FileMode
+	Size    int  // bytes Fill writes
+	Private bool // under PrivateDir: for memory only
+	r       *rendering
 }
 
 // Fill writes the rendered file into dst, which must be Size bytes long.
@@ -374,7 +402,7 @@ func (t *Tree) Render(secrets *Secrets) (*Result, error) {
 				res.Placeholders++
 			}
 		}
-		res.Files = append(res.Files, Rendered{Name: f.Name, Mode: f.Mode, Size: r.size, r: r})
+		res.Files = append(res.Files, Rendered{Name: f.Name, Mode: f.Mode, Size: r.size, Private: f.Private, r: r})
 	}
 	if len(problems) > 0 {
 		res.Wipe()
