@@ -73,4 +73,17 @@
 // system call on every thread, Enter restricts the calling thread alone and
 // says so in [Status.AllThreads]. (Newer kernels can put every thread into
 // one domain, with LANDLOCK_RESTRICT_SELF_TSYNC; Enter does not use it.)
+//
+// # Execute-only copies
+//
+// The kernel makes a process non-dumpable when it runs a file the process
+// cannot read, and then other processes of the same user can neither ptrace
+// it nor read its /proc/PID/environ, mem or maps. [ExecOnlyCopy] makes such
+// a copy (mode 0111) of a program the supervisor starts outside the domain,
+// which protects it where Landlock is missing. The protection covers that
+// process alone: its children run readable programs and are dumpable again,
+// with the same environment (an interpreter such as node or python is
+// protected, what it starts is not). It does nothing against root, which
+// may read any file, and cannot serve a script, which its interpreter must
+// read.
 package sandbox

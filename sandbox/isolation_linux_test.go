@@ -39,6 +39,9 @@ func TestMain(m *testing.M) {
 	case "mount":
 		err := unix.Mount("none", os.Getenv("SANDBOX_TEST_DIR"), "tmpfs", 0, "")
 		fmt.Println(errnoOf(err))
+	case "dumpable":
+		n, err := unix.PrctlRetInt(unix.PR_GET_DUMPABLE, 0, 0, 0, 0)
+		fmt.Println(n, err)
 	}
 	os.Exit(0)
 }
