@@ -24,16 +24,17 @@ func Probe() Status {
 }
 
 // privileged reports whether this process, or a program it executes,
-// holds CAP_SYS_ADMIN or CAP_PERFMON. Root gets the bounding set at exec;
-// anyone keeps the ambient set. (File capabilities are not gained under
-// no_new_privs.)
+// holds CAP_SYS_ADMIN or CAP_PERFMON. At exec root gets its bounding and
+// inheritable sets, and anyone keeps the ambient set. (File capabilities
+// are not gained under no_new_privs.)
 func privileged() bool {
 	hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
 	var data [2]unix.CapUserData
 	unix.Capget(&hdr, &data[0])
 	root := os.Getuid() == 0 || os.Geteuid() == 0
 	for _, c := range []int{unix.CAP_SYS_ADMIN, unix.CAP_PERFMON} {
-		if data[c/32].Effective&(1<<(c%32)) != 0 {
+		bit := uint32(1) << (c % 32)
+		if data[c/32].Effective&bit != 0 || root && data[c/32].Inheritable&bit != 0 {
 			return true
 		}
 		if n, _ := unix.PrctlRetInt(unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_IS_SET, uintptr(c), 0, 0); n == 1 {
