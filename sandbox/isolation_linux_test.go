@@ -97,7 +97,7 @@ func intruder() {
 	var r report
 	knobs()
 	if os.Getenv("SANDBOX_TEST_DROP_CAPS") == "1" {
-		if err := dropReadCaps(); err != nil {
+		if err := DropReadCaps(); err != nil {
 			fmt.Fprintln(os.Stderr, "drop capabilities:", err)
 			os.Exit(1)
 		}
@@ -194,34 +194,6 @@ func attacker() {
 	// Last, as it may stop the parent's main thread until we exit.
 	try("parent ptrace", nil, unix.PtraceSeize(ppid))
 	json.NewEncoder(os.Stdout).Encode(r)
-}
-
-// dropReadCaps takes CAP_SYS_ADMIN and CAP_PERFMON away from every thread:
-// from the bounding set, so that no program executed gets them back, and
-// from the effective, permitted and inheritable sets.
-func dropReadCaps() error {
-	caps := []int{unix.CAP_SYS_ADMIN, unix.CAP_PERFMON}
-	for _, c := range caps {
-		if _, _, errno := syscall.AllThreadsSyscall(unix.SYS_PRCTL, unix.PR_CAPBSET_DROP, uintptr(c), 0); errno != 0 {
-			return errno
-		}
-	}
-	hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
-	var data [2]unix.CapUserData
-	if err := unix.Capget(&hdr, &data[0]); err != nil {
-		return err
-	}
-	for _, c := range caps {
-		bit := uint32(1) << (c % 32)
-		data[c/32].Effective &^= bit
-		data[c/32].Permitted &^= bit
-		data[c/32].Inheritable &^= bit
-	}
-	_, _, errno := syscall.AllThreadsSyscall(unix.SYS_CAPSET, uintptr(unsafe.Pointer(&hdr)), uintptr(unsafe.Pointer(&data[0])), 0)
-	if errno != 0 {
-		return errno
-	}
-	return nil
 }
 
 func errnoOf(err error) int {
