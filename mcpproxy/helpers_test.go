@@ -31,8 +31,9 @@ type seen struct {
 }
 
 // upstream is a TLS test server that refuses any request without the
-// injected credential, as a real MCP server would, with the challenge the
-// MCP authorization specification prescribes.
+// injected credential (as a bearer token, or as X-Api-Key), as a real MCP
+// server would, with the challenge the MCP authorization specification
+// prescribes.
 type upstream struct {
 	*httptest.Server
 	mu   sync.Mutex
@@ -43,7 +44,9 @@ func newUpstream(t *testing.T, h http.HandlerFunc) *upstream {
 	t.Helper()
 	u := &upstream{}
 	u.Server = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Header.Get("Authorization") != "Bearer "+secret || len(r.Header["Authorization"]) != 1 {
+		bearer := r.Header.Get("Authorization") == "Bearer "+secret && len(r.Header["Authorization"]) == 1
+		key := r.Header.Get("X-Api-Key") == secret && len(r.Header["X-Api-Key"]) == 1
+		if !bearer && !key {
 			w.Header().Set("WWW-Authenticate", `Bearer resource_metadata="`+u.URL+`/.well-known/oauth-protected-resource"`)
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(http.StatusUnauthorized)

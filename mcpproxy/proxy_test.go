@@ -95,6 +95,29 @@ func TestHeadersPassedAndReplaced(t *testing.T) {
 	}
 }
 
+// TestAgentCredentialDropped checks that the agent's own Authorization
+// never reaches an upstream that gets its credential under another name.
+func TestAgentCredentialDropped(t *testing.T) {
+	u := newUpstream(t, func(http.ResponseWriter, *http.Request) {})
+	p := start(t, u, Server{Name: "api", Upstream: u.at(t, "/mcp"), Header: http.Header{"X-Api-Key": {secret}}})
+	req := newRequest(t, http.MethodGet, p.URL("api"), nil)
+	req.Header.Set("Authorization", "Bearer agent-chosen")
+	req.Header.Set("Proxy-Authorization", "Bearer agent-chosen")
+	req.Header.Set("Cookie", "sid=agent-chosen")
+	if res := do(t, agent(t), req); res.Status != http.StatusOK {
+		t.Fatalf("status %d", res.Status)
+	}
+	got := u.last(t).Header
+	for _, name := range []string{"Authorization", "Proxy-Authorization", "Cookie"} {
+		if v, ok := got[name]; ok {
+			t.Errorf("upstream got %s: %q", name, v)
+		}
+	}
+	if v := got.Values("X-Api-Key"); len(v) != 1 || v[0] != secret {
+		t.Errorf("upstream got X-Api-Key %q", v)
+	}
+}
+
 func TestPathAndQueryAppended(t *testing.T) {
 	u := newUpstream(t, func(http.ResponseWriter, *http.Request) {})
 	p := start(t, u, Server{Name: "api", Upstream: u.at(t, "/v1/mcp?tenant=t1"), Header: bearer()})
