@@ -184,8 +184,10 @@ func withoutParams(query, drop string) string {
 
 // fail answers the agent when no upstream response can be passed on. The
 // text says what went wrong without a header value or the upstream's path
-// or query: it is checked for them, and replaced by a bare message if one
-// slipped in through an error of the network stack.
+// or query. The transport's errors name the upstream's address (a dial
+// error, a certificate that did not verify) but not its URL; the text is
+// checked all the same, and replaced by a bare message if a secret slipped
+// in.
 func (s *server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	if r.Context().Err() != nil {
 		// The agent went away or the proxy is closing: nobody reads this.
@@ -202,10 +204,6 @@ func (s *server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	case errors.As(err, new(redirectError)):
 		msg = fmt.Sprintf("mcpproxy: %s: %v", s.name, err)
 	default:
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err // its text would quote the upstream URL
-		}
 		msg = fmt.Sprintf("mcpproxy: %s: upstream request failed: %v", s.name, err)
 		if containsSecret(msg, s.secrets) || s.path != "/" && strings.Contains(msg, s.path) ||
 			s.upstream.RawQuery != "" && strings.Contains(msg, s.upstream.RawQuery) {
