@@ -49,11 +49,11 @@
 // hop-by-hop headers and those named in Connection; Upgrade, so that no
 // request turns into a tunnel; the agent's own Authorization,
 // Proxy-Authorization and Cookie; any header named in Server.Header, which
-// is then set to the configured value; Origin, Referer and Via, which name
-// the local URL and with it the token. No forwarding header is sent:
-// Forwarded, X-Forwarded-* and X-Real-IP are removed and none is added, as
-// they would only tell the upstream "localhost". Cookies the upstream set
-// are sent back from a jar kept in the proxy. Bodies stream both ways:
+// is then set to the configured value; Origin and Referer, which name the
+// local URL (Referer with the token). No forwarding header is sent:
+// Forwarded, X-Forwarded-*, X-Real-IP and Via are removed and none is
+// added, as they would only tell the upstream "localhost". Cookies the
+// upstream set are sent back from a jar kept in the proxy. Bodies stream both ways:
 // each write of the upstream reaches the agent at once, so server-sent
 // events arrive one by one.
 //
@@ -95,8 +95,9 @@
 // /messages?session_id=X becomes /TOKEN/name/messages?session_id=X.
 //
 // Errors that stop a request (connection refused, a bad certificate)
-// become a 502 with the error's text, stripped of the upstream URL, or a
-// bare text if it holds a secret anyway. Errors returned by [Start] and
+// become a 502 with the transport's error text, which names the upstream's
+// address but not its URL; a text that holds a secret or the upstream's
+// path or query anyway is replaced by a bare one. Errors returned by [Start] and
 // [Proxy.Close] name the server and what is wrong, never a header value or
 // the upstream's path or query.
 //
@@ -106,7 +107,8 @@
 //     credential in a body, or in a trailer, hands it to the agent.
 //   - Values shorter than 8 bytes are not looked for in response headers.
 //   - Only the endpoint event and Location are mapped; a URL of the
-//     upstream inside a JSON-RPC message reaches the agent as it is.
+//     upstream in another header (Link, say) or inside a JSON-RPC message
+//     reaches the agent as it is.
 //   - An event longer than 64 KiB is passed on unparsed, so an "endpoint"
 //     event that long would not be mapped.
 //   - Timeouts cover reading the agent's request headers (10 s), idle

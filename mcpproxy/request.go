@@ -141,8 +141,8 @@ func (s *server) forward(w http.ResponseWriter, r *http.Request, rest string) {
 	out.URL = target
 	out.Host = ""
 	// A request to switch protocols (WebSocket, h2c) would turn the
-	// connection into a tunnel that no longer passes through the checks
-	// below; without its Upgrade header it is a plain request.
+	// connection into a tunnel whose traffic no filter of this package
+	// sees; without its Upgrade header it is a plain request.
 	out.Header.Del("Upgrade")
 	s.rp.ServeHTTP(w, out)
 }

@@ -41,8 +41,8 @@ var upstreamHeadersDropped = []string{
 // link, is an invitation to the client to run an OAuth flow of its own.
 // The agent must not take it: a token it obtained would be a credential it
 // holds. Nor could it fix the configured credential. A 502 says the
-// upstream failed, which is the truth from where the agent stands, and no
-// client starts an authorization flow on it.
+// upstream failed, which is the truth from where the agent stands, and MCP
+// clients start authorization on a 401 or 403, not on a 502.
 //
 // Of the other responses, the challenge, cookie and injected headers are
 // dropped, as are headers quoting a credential; a Location inside the
