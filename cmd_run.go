@@ -75,30 +75,42 @@ func (c *runCmd) Run(cli *CLI, ui *ui, k *kong.Context) error {
 	if cli.userConfigFor(c.shell || cli.isUserShell(path, argv)) {
 		link = caller
 	}
-	dir, err := cli.prepareOrDie(ui, root, link, sigs)
-	if dir != nil {
+	env := func(dir string) []string {
+		env := cli.env.vars
+		env = setenv(env, envConfigHome, dir)
+		env = setenv(env, envConfigDir, dir)
+		env = setenv(env, envConfigRoot, root)
+		env = setenv(env, envRig, rigName(root))
+		if caller != "" {
+			env = setenv(env, envCallerConfig, caller)
+		}
+		return env
+	}
+	p, err := cli.prepareOrDie(ui, root, link, env, sigs)
+	if p != nil {
+		// Deferred calls run last first: the servers stop, then the
+		// directory goes.
 		defer func() {
-			if err := dir.Wipe(); err != nil {
-				ui.warnf("could not wipe %s: %v", dir.Path, err)
+			if err := p.dir.Wipe(); err != nil {
+				ui.warnf("could not wipe %s: %v", p.dir.Path, err)
 			}
 		}()
+		defer p.guard.stop(ui)
 	}
 	if err != nil {
 		return err
 	}
-	env := cli.env.vars
-	env = setenv(env, envConfigHome, dir.Path)
-	env = setenv(env, envConfigDir, dir.Path)
-	env = setenv(env, envConfigRoot, root)
-	env = setenv(env, envRig, rigName(root))
-	if caller != "" {
-		env = setenv(env, envCallerConfig, caller)
+	dir := p.dir
+	if p.guard != nil {
+		if path, argv, err = cli.sandboxed(ui, path, argv); err != nil {
+			return err
+		}
 	}
 	if c.shell && interactive() && cli.env.get("RIGUP_NO_BANNER") == "" {
 		fmt.Fprintf(ui.stderr, "rigup-exec: rig %s: its configs are in RAM, in %s, and wiped when this shell exits\n", rigName(root), dir.Path)
 	}
 	st, err := exec.Run(&exec.Cmd{
-		Path: path, Args: argv, Env: env,
+		Path: path, Args: argv, Env: env(dir.Path),
 		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
 		Inherit: []*os.File{dir.LockFile()},
 	}, sigs)

@@ -43,6 +43,8 @@ type CLI struct {
 	Hook           hookCmd       `cmd:"" help:"Print shell code that plugs rigup-exec into a tool: hook direnv defines use rig."`
 	Version        versionCmd    `cmd:"" help:"Print the version."`
 	Completion     completionCmd `cmd:"" help:"Print the completion script of bash, zsh or fish."`
+	Sandbox        sandboxCmd    `cmd:"" hidden:"" help:"Enter a Landlock domain and execute the command (the step before an agent whose MCP servers rigup-exec runs)."`
+	Relay          relayCmd      `cmd:"" hidden:"" help:"Carry an MCP server's messages between the agent and the rigup-exec that runs it (written into the agent's MCP config)."`
 	JanitorProcess janitorCmd    `cmd:"" name:"janitor" hidden:"" help:"Wait for rigup-exec to exit, then wipe DIR (started by --janitor)."`
 
 	env environ // read once, in mainDying

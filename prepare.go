@@ -19,16 +19,16 @@ import (
 // is on disk, so the signal ends the run there and then; once it is, writing
 // is quick, and what was written is wiped. A passphrase prompt on the
 // terminal handles the signal itself, to restore the terminal.
-func (c *CLI) prepareOrDie(ui *ui, root, userConfig string, sigs *exec.Signals) (*tmpfs.Dir, error) {
-	type prepared struct {
-		dir *tmpfs.Dir
+func (c *CLI) prepareOrDie(ui *ui, root, userConfig string, env func(dir string) []string, sigs *exec.Signals) (*prepared, error) {
+	type result struct {
+		p   *prepared
 		err error
 	}
-	done := make(chan prepared, 1)
+	done := make(chan result, 1)
 	var g gate
 	go func() {
-		var p prepared
-		forgetting(func() { p.dir, p.err = c.prepare(ui, root, userConfig, sigs, &g) })
+		var p result
+		forgetting(func() { p.p, p.err = c.prepare(ui, root, userConfig, env, sigs, &g) })
 		// What prepare allocated is unreachable now: collected, it is
 		// erased (see forgetting), and the pages go back to the system.
 		// FreeOSMemory collects first, in full: a runtime.GC before it
@@ -43,7 +43,7 @@ func (c *CLI) prepareOrDie(ui *ui, root, userConfig string, sigs *exec.Signals) 
 			if sig := sigs.Fatal(); sig != nil && p.err == nil {
 				p.err = killedBy(sig.(syscall.Signal))
 			}
-			return p.dir, p.err
+			return p.p, p.err
 		case sig := <-sigs.C():
 			if !exec.IsFatal(sig) {
 				continue
@@ -56,7 +56,7 @@ func (c *CLI) prepareOrDie(ui *ui, root, userConfig string, sigs *exec.Signals) 
 			if p.err == nil {
 				p.err = killedBy(sig.(syscall.Signal))
 			}
-			return p.dir, p.err
+			return p.p, p.err
 		}
 	}
 }
@@ -88,11 +88,20 @@ func (g *gate) abort() bool {
 // errAborted ends a preparation that a signal stopped; nobody reads it.
 var errAborted = errors.New("stopped by a signal")
 
+// prepared is a run made ready: its directory, and the guard of the rig's
+// private MCP definitions, if it has any (see agent.go).
+type prepared struct {
+	dir   *tmpfs.Dir
+	guard *guardProc
+}
+
 // prepare renders the templates and writes them into a new private
 // directory, with links to the entries of userConfig, the user's own config
-// directory, that the rig does not provide ("" for none). It returns the
-// directory, to be wiped, even with an error.
-func (c *CLI) prepare(ui *ui, root, userConfig string, sigs *exec.Signals, g *gate) (*tmpfs.Dir, error) {
+// directory, that the rig does not provide ("" for none), and starts the
+// guard of its private MCP definitions, which env(dir) is the environment
+// of. What it returns is to be wiped and closed, even with an
+// error.
+func (c *CLI) prepare(ui *ui, root, userConfig string, env func(dir string) []string, sigs *exec.Signals, g *gate) (*prepared, error) {
 	tree, err := c.loadIndexedTree(ui, root)
 	if err != nil {
 		return nil, err
@@ -115,17 +124,21 @@ func (c *CLI) prepare(ui *ui, root, userConfig string, sigs *exec.Signals, g *ga
 	if err != nil {
 		return nil, err
 	}
+	p := &prepared{dir: dir}
 	if c.Janitor {
 		if err := startJanitor(dir.Path); err != nil {
-			return dir, fmt.Errorf("starting the janitor: %w", err)
+			return p, fmt.Errorf("starting the janitor: %w", err)
 		}
 	}
 	if err := materialize(dir, tree, res); err != nil {
-		return dir, err
+		return p, err
+	}
+	if p.guard, err = c.startGuard(dir, tree, res, env(dir.Path)); err != nil {
+		return p, err
 	}
 	if userConfig != "" {
 		if err := linkUserConfig(dir, tree, userConfig); err != nil {
-			return dir, err
+			return p, err
 		}
 	}
 	if c.Verbose {
@@ -141,7 +154,7 @@ func (c *CLI) prepare(ui *ui, root, userConfig string, sigs *exec.Signals, g *ga
 		sig = testHookPrepared(dir.Path)
 	}
 	if sig != nil {
-		return dir, killedBy(sig.(syscall.Signal))
+		return p, killedBy(sig.(syscall.Signal))
 	}
-	return dir, nil
+	return p, nil
 }

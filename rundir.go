@@ -138,7 +138,11 @@ func linkUserConfig(dir *tmpfs.Dir, tree *tmpl.Tree, from string) error {
 		provided[topLevel(d)] = true
 	}
 	for _, f := range tree.Templates {
-		provided[topLevel(f.Name)] = true
+		name := f.Name
+		if f.Private { // the agent's configuration goes there
+			name = strings.TrimPrefix(name, tmpl.PrivateDir+string(filepath.Separator))
+		}
+		provided[topLevel(name)] = true
 	}
 	for _, p := range tree.Layout.Links {
 		provided[topLevel(p.Name)] = true

@@ -78,6 +78,10 @@ func run(m *testing.M) int {
 	} else if out, err := buildCommand("-tags", "rigup_e2e", "-o", bin, "..").CombinedOutput(); err != nil {
 		fmt.Fprintf(os.Stderr, "building rigup-exec: %v\n%s", err, out)
 		return 1
+	} else if out, err := buildCommand("-o", filepath.Join(dir, "rigup-exec-guard"), "../cmd/rigup-exec-guard").CombinedOutput(); err != nil {
+		// Beside rigup-exec, where it looks for it.
+		fmt.Fprintf(os.Stderr, "building rigup-exec-guard: %v\n%s", err, out)
+		return 1
 	}
 	return m.Run()
 }

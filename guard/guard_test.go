@@ -1,0 +1,152 @@
+package guard
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"rigup-exec/mcpproxy"
+	"rigup-exec/relay"
+)
+
+const secret = "sk-SECRET-value-9f2c"
+
+func TestParse(t *testing.T) {
+	servers, err := Parse([]byte(`{"mcpServers": {
+		"ctx": {"type": "http", "url": "https://mcp.example.com/mcp", "headers": {"Authorization": "Bearer ` + secret + `"}},
+		"events": {"type": "sse", "url": "https://sse.example.com/sse"},
+		"fs": {"command": "fs-mcp", "args": ["--root", "/x"], "env": {"API_KEY": "` + secret + `"}},
+		"plainurl": {"url": "https://a.example.com/"}
+	}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, s := range servers {
+		got = append(got, s.Name+":"+s.Type)
+	}
+	if want := "ctx:http events:sse fs:stdio plainurl:http"; strings.Join(got, " ") != want {
+		t.Errorf("servers %q, want %s", got, want)
+	}
+}
+
+func TestParseErrorsHoldNoValue(t *testing.T) {
+	for _, tc := range []struct{ json, want string }{
+		{`{"mcpServers": {"x": {"command": "a", "token": "` + secret + `"}}}`, `server x: "token": not a field a private definition may have`},
+		{`{"mcpServers": {"x": {"command": "a", "env": {"K": ` + secret + `}}}}`, "not valid JSON at byte"},
+		{`{"mcpServers": {"x": {"command": "a", "env": {"K": 7}}}}`, "a JSON number where another type belongs"},
+		{`{"mcpServers": {"x": {"command": "a", "url": "https://h/"}}}`, "server x: both a command and a url"},
+		{`{"mcpServers": {"x": {"type": "http", "url": "ftp://` + secret + `"}}}`, "server x: the url is not an http or https URL"},
+		{`{"mcpServers": {"x": {"type": "ws", "url": "https://h/"}}}`, `server x: type "ws": stdio, http or sse`},
+		{`{"mcpServers": {"a b": {"command": "a"}}}`, `server name "a b"`},
+		{`{"servers": {}}`, `no "mcpServers" object`},
+		{`{"mcpServers": {"x": {"command": "` + secret, "not valid JSON"},
+	} {
+		_, err := Parse([]byte(tc.json))
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("Parse(%s): %v, want %q", tc.json, err, tc.want)
+			continue
+		}
+		for _, part := range []string{secret, "SECRET", "sk-", "9f2c"} {
+			if strings.Contains(err.Error(), part) {
+				t.Errorf("the error %q shows %q", err, part)
+			}
+		}
+	}
+}
+
+// fakeServer is a stdio MCP server that answers each line with whether it
+// was given the key, never the key itself.
+func fakeServer(t *testing.T) string {
+	path := filepath.Join(t.TempDir(), "fake-mcp")
+	script := "#!/bin/sh\nwhile read -r line; do\n  if [ \"$API_KEY\" = '" + secret + "' ]; then echo \"ok $line\"; else echo \"no key $line\"; fi\ndone\n"
+	if err := os.WriteFile(path, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestGuard(t *testing.T) {
+	upstream := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "Bearer "+secret {
+			http.Error(w, "no key", http.StatusUnauthorized)
+			return
+		}
+		fmt.Fprintf(w, "upstream saw %s %s", r.Method, r.URL.Path)
+	}))
+	defer upstream.Close()
+	roots := upstream.Client().Transport.(*http.Transport).TLSClientConfig.RootCAs
+
+	def := `{"mcpServers": {
+		"remote": {"type": "http", "url": "` + upstream.URL + `/mcp", "headers": {"Authorization": "Bearer ` + secret + `"}},
+		"local": {"command": "` + fakeServer(t) + `", "env": {"API_KEY": "` + secret + `"}}
+	}}`
+	servers, err := Parse([]byte(def))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	os.Chmod(dir, 0o700)
+	socket := filepath.Join(dir, "relay")
+	g, err := Start(servers, Options{
+		Self: "/path/to/rigup-exec", Socket: socket, Env: []string{"PATH=/usr/bin:/bin"},
+		Stderr: io.Discard, Proxy: mcpproxy.Options{RootCAs: roots},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+
+	config := g.Config()
+	if bytes.Contains(config, []byte(secret)) {
+		t.Fatalf("the agent's config holds the secret:\n%s", config)
+	}
+	var parsed struct {
+		MCPServers map[string]struct {
+			Type, Command, URL string
+			Args               []string
+		} `json:"mcpServers"`
+	}
+	if err := json.Unmarshal(config, &parsed); err != nil {
+		t.Fatal(err)
+	}
+	local, remote := parsed.MCPServers["local"], parsed.MCPServers["remote"]
+	if local.Type != "stdio" || local.Command != "/path/to/rigup-exec" || strings.Join(local.Args, " ") != "relay --socket "+socket+" local" {
+		t.Errorf("local: %+v", local)
+	}
+	if remote.Type != "http" || !strings.HasPrefix(remote.URL, "http://127.0.0.1:") {
+		t.Errorf("remote: %+v", remote)
+	}
+
+	// The stdio server, through the relay, has its key.
+	var out bytes.Buffer
+	if err := relay.Dial(socket, "local", strings.NewReader("ping\n"), &out); err != nil {
+		t.Fatal(err)
+	}
+	if out.String() != "ok ping\n" {
+		t.Errorf("through the relay: %q", out.String())
+	}
+	// The remote one, through the proxy, gets its header.
+	resp, err := http.Post(remote.URL, "application/json", strings.NewReader("{}"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || string(body) != "upstream saw POST /mcp" {
+		t.Errorf("through the proxy: %d %q", resp.StatusCode, body)
+	}
+	if err := g.Close(); err != nil {
+		t.Errorf("Close: %v", err)
+	}
+	if _, err := os.Lstat(socket); err == nil {
+		t.Error("the relay's socket is still there after Close")
+	}
+}
