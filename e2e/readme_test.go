@@ -25,8 +25,8 @@ var readmeCommand = regexp.MustCompile(`(?m)^    ((?:rigup-exec|age|git|eval|sou
 var readmeCommands = map[string]string{
 	// Run, in order, in one world (see TestReadmeCommands).
 	`rigup-exec -t ./result -- sh -c 'exec claude --mcp-config "$XDG_CONFIG_HOME/claude/mcp.json" "$@"' claude`: "run",
-	`rigup-exec -t ./result -- "$SHELL"`:                                               "run",
-	`CGO_ENABLED=0 GOEXPERIMENT=runtimesecret go install -trimpath -ldflags='-s -w' .`: "run",
+	`rigup-exec -t ./result -- "$SHELL"`: "run",
+	`CGO_ENABLED=0 GOEXPERIMENT=runtimesecret go install -trimpath -ldflags='-s -w' . ./cmd/rigup-exec-guard`: "run",
 	`rigup-exec version`:                            "run",
 	`rigup-exec demo`:                               "run",
 	`rigup-exec hook direnv`:                        "run",
@@ -138,7 +138,7 @@ echo "claude read $2"
 		readmeFirst(lines, "rigup-exec -t ./result -- sh -c"): func(out string) string {
 			return want(regexp.MustCompile(`(?m)^claude read /.*/claude/mcp\.json$`).MatchString(out), "claude read the rendered config")
 		},
-		`CGO_ENABLED=0 GOEXPERIMENT=runtimesecret go install -trimpath -ldflags='-s -w' .`: func(string) string {
+		`CGO_ENABLED=0 GOEXPERIMENT=runtimesecret go install -trimpath -ldflags='-s -w' . ./cmd/rigup-exec-guard`: func(string) string {
 			_, err := os.Stat(filepath.Join(gobin, "rigup-exec"))
 			return want(err == nil, "rigup-exec installed into GOBIN")
 		},

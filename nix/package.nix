@@ -29,7 +29,11 @@ buildGoModule {
         lib.hasSuffix ".go" rel || rel == "go.mod" || rel == "go.sum" || lib.hasPrefix "demo/" rel || lib.hasPrefix "direnv/" rel;
   };
 
-  subPackages = [ "." ];
+  # rigup-exec, and beside it the guard of private MCP definitions.
+  subPackages = [
+    "."
+    "cmd/rigup-exec-guard"
+  ];
   env.CGO_ENABLED = 0;
   # Erases what preparing a run leaves in memory (runtime/secret, Go 1.26):
   # see forget_secret.go.
@@ -49,7 +53,7 @@ buildGoModule {
   ];
   checkPhase = ''
     runHook preCheck
-    go test -count=1 . ./crypto/... ./tmpl/... ./tmpfs/... ./exec/... ./project/...
+    go test -count=1 . ./crypto/... ./tmpl/... ./tmpfs/... ./exec/... ./project/... ./relay/... ./mcpproxy/... ./guard/... ./sandbox/...
     runHook postCheck
   '';
 
