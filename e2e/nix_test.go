@@ -457,9 +457,26 @@ func TestNixRiglets(t *testing.T) {
 	c.check(t, 12)
 
 	nixBuild(t, file, "entrypoint", srcs...)
-	tree := nixBuild(t, file, "trees.claude", srcs...)
 	w := nixWorld(t, "[team]\ncontext7 = \"ctx7-\\\"key\\\"\"\n[notes]\ntoken = \"n\\\\t\"\n", "")
+
+	// By default the definitions are private: Claude Code's MCP config
+	// names the proxy, and holds no header.
+	tree := nixBuild(t, file, "trees.claude", srcs...)
+	if _, err := os.Stat(filepath.Join(tree, ".rigup-private/rigup/claude-code/mcp.json")); err != nil {
+		t.Errorf("the private definitions: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(tree, "rigup/claude-code/mcp.json")); err == nil {
+		t.Error("the tree has a public MCP config too")
+	}
 	got := w.output(rigupExec(), "-t", tree, "--", "sh", "-c",
+		`jq -c '.mcpServers | map_values([.type, (.url | test("^http://127\\.0\\.0\\.1:[0-9]+/[A-Za-z0-9_-]{43}/")), .headers])' "$XDG_CONFIG_HOME/rigup/claude-code/mcp.json"`)
+	if want := `{"context7":["http",true,null],"notes":["http",true,null]}` + "\n"; got != want {
+		t.Errorf("Claude Code's MCP config %s, want %s", got, want)
+	}
+
+	// With keepSecretsFromAgent = false, the values are rendered into it.
+	open := nixBuild(t, file, "trees.claudeOpen", srcs...)
+	got = w.output(rigupExec(), "-t", open, "--", "sh", "-c",
 		`jq -c '.mcpServers | map_values(.headers)' "$XDG_CONFIG_HOME/rigup/claude-code/mcp.json"`)
 	if want := `{"context7":{"CONTEXT7_API_KEY":"ctx7-\"key\""},"notes":{"Authorization":"Bearer n\\t"}}` + "\n"; got != want {
 		t.Errorf("rendered headers %s, want %s", got, want)

@@ -16,6 +16,7 @@ import (
 
 	"rigup-exec/guard"
 	"rigup-exec/guard/wire"
+	"rigup-exec/mcpproxy"
 )
 
 func main() {
@@ -50,7 +51,12 @@ func run(in io.Reader, out io.Writer) int {
 		clear(d.Data)
 		if err == nil {
 			var g *guard.Guard
-			g, err = guard.Start(servers, guard.Options{Self: req.Self, Socket: d.Socket, Env: os.Environ(), Stderr: os.Stderr})
+			g, err = guard.Start(servers, guard.Options{
+				Self: req.Self, Socket: d.Socket, Env: os.Environ(), Stderr: os.Stderr,
+				// A server on this machine may speak plain http: the
+				// credential does not leave the machine.
+				Proxy: mcpproxy.Options{AllowLoopbackHTTP: true},
+			})
 			if err == nil {
 				guards = append(guards, g)
 				resp.Configs = append(resp.Configs, g.Config())

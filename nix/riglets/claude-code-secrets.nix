@@ -4,9 +4,14 @@
 #
 # config.mcpServers (secret references and "Bearer ${secret}" strings
 # included) is serialized with rigupSecrets.toJSON into the rig's config
-# tree as rigup/claude-code/mcp.json; the entrypoint runs claude under
-# rigup-exec, which renders that file into its private directory in RAM, and
-# passes claude the rendered file. Claude Code and what it runs keep the
+# tree. With keepSecretsFromAgent (the default) it goes to
+# .rigup-private/rigup/claude-code/mcp.json: rigup-exec renders it into its
+# own memory only, runs the servers outside Claude Code's reach (remote ones
+# behind a local proxy that adds their headers, stdio ones behind a relay),
+# writes rigup/claude-code/mcp.json naming the proxy and the relay, without
+# any value, and runs Claude Code in a Landlock domain. Without it the file
+# is rigup/claude-code/mcp.json itself, rendered with its values. The
+# entrypoint passes claude rigup/claude-code/mcp.json either way. Claude Code and what it runs keep the
 # caller's XDG_CONFIG_HOME; tools wrapped with secrets get the rendered one.
 # A rig without secrets works the same way: rigup-exec then renders nothing
 # and needs no key.
@@ -24,6 +29,8 @@ let
   # Where the MCP config stands in the config tree, and so in the rendered
   # directory.
   mcpConfigPath = "rigup/claude-code/mcp.json";
+  # Where the definitions with their secrets go.
+  mcpSourcePath = lib.optionalString cfg.keepSecretsFromAgent ".rigup-private/" + mcpConfigPath;
 
   mcpConfig = {
     mcpServers = lib.mapAttrs (
@@ -67,6 +74,20 @@ in
       defaultText = lib.literalExpression "pkgs.claude-code";
     };
 
+    keepSecretsFromAgent = lib.mkOption {
+      description = ''
+        Keep the MCP servers' secrets out of Claude Code's reach: their
+        definitions are rendered into rigup-exec's memory only, the servers
+        run outside the agent's Landlock domain (remote ones behind a local
+        proxy that adds their headers, stdio ones behind a relay), and
+        Claude Code's MCP config names the proxy and the relay, without any
+        value. Claude Code can use every server, but not read its key. Off,
+        the rendered MCP config holds the values, readable by the agent.
+      '';
+      type = lib.types.bool;
+      default = true;
+    };
+
     strictMcpConfig = lib.mkOption {
       description = "Use only the rig's MCP servers, none from the user's or the project's own configuration";
       type = lib.types.bool;
@@ -82,7 +103,7 @@ in
 
   config.riglets.claude-code-secrets = {
     configFiles = rigupSecrets.writeConfigTree "claude-code-secrets-config" {
-      ${mcpConfigPath} = rigupSecrets.toJSON mcpConfig;
+      ${mcpSourcePath} = rigupSecrets.toJSON mcpConfig;
     };
     meta = {
       description = "Launch Claude Code with rig context, its MCP servers' secrets rendered at run time by rigup-exec";

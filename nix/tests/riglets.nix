@@ -129,7 +129,7 @@ let
       };
     };
 
-  rig = evalRig [
+  riglets = [
     self.riglets.claude-code-secrets
     self.riglets.mcp-context7
     self.riglets.secret-management
@@ -137,6 +137,9 @@ let
     tomlConfig
     myTool
   ];
+  rig = evalRig riglets;
+  # The MCP definitions rendered with their values, for the agent to read.
+  openRig = evalRig (riglets ++ [ { claude-code-secrets.keepSecretsFromAgent = false; } ]);
   c = rig.config;
   rs = rig._module.args.rigupSecrets;
 
@@ -176,6 +179,7 @@ in
   agent = agentRig.config.entrypoint (baseRigOf agentRig);
   trees = {
     claude = mcpFile;
+    claudeOpen = openRig.config.riglets.claude-code-secrets.configFiles;
     gh = c.riglets.my-tool.configFiles;
     bare = bareMcp;
   };
