@@ -223,7 +223,7 @@ func stdioServer(s Server, env []string) (relay.Server, error) {
 	for _, k := range names {
 		full = setenv(full, k, s.Env[k])
 	}
-	return relay.Server{Name: s.Name, Path: path, Args: append([]string{s.Command}, s.Args...), Env: full, Dir: s.Cwd}, nil
+	return relay.Server{Name: s.Name, Path: path, Args: s.Args, Env: full, Dir: s.Cwd}, nil
 }
 
 func getenv(env []string, key string) string {

@@ -66,7 +66,7 @@ func TestParseErrorsHoldNoValue(t *testing.T) {
 // was given the key, never the key itself.
 func fakeServer(t *testing.T) string {
 	path := filepath.Join(t.TempDir(), "fake-mcp")
-	script := "#!/bin/sh\nwhile read -r line; do\n  if [ \"$API_KEY\" = '" + secret + "' ]; then echo \"ok $line\"; else echo \"no key $line\"; fi\ndone\n"
+	script := "#!/bin/sh\nwhile read -r line; do\n  if [ \"$API_KEY\" = '" + secret + "' ]; then echo \"ok $1 $line\"; else echo \"no key $line\"; fi\ndone\n"
 	if err := os.WriteFile(path, []byte(script), 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -86,7 +86,7 @@ func TestGuard(t *testing.T) {
 
 	def := `{"mcpServers": {
 		"remote": {"type": "http", "url": "` + upstream.URL + `/mcp", "headers": {"Authorization": "Bearer ` + secret + `"}},
-		"local": {"command": "` + fakeServer(t) + `", "env": {"API_KEY": "` + secret + `"}}
+		"local": {"command": "` + fakeServer(t) + `", "args": ["--flag"], "env": {"API_KEY": "` + secret + `"}}
 	}}`
 	servers, err := Parse([]byte(def))
 	if err != nil {
@@ -130,7 +130,7 @@ func TestGuard(t *testing.T) {
 	if err := relay.Dial(socket, "local", strings.NewReader("ping\n"), &out); err != nil {
 		t.Fatal(err)
 	}
-	if out.String() != "ok ping\n" {
+	if out.String() != "ok --flag ping\n" {
 		t.Errorf("through the relay: %q", out.String())
 	}
 	// The remote one, through the proxy, gets its header.
