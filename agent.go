@@ -187,8 +187,10 @@ func writeMade(dir *tmpfs.Dir, tree *tmpl.Tree, name string, data []byte) error 
 func (c *CLI) sandboxed(ui *ui, path string, argv []string) (string, []string, error) {
 	st := sandbox.Probe()
 	st.Privileged = false // the sandbox step drops those capabilities
-	if c.Verbose {
-		ui.notef("the command's MCP servers run outside its reach; %s", st)
+	if c.Verbose && st.Reason == "" {
+		ui.notef("the command runs in a Landlock domain, its MCP servers outside it (%s)", st)
+	} else if c.Verbose {
+		ui.notef("the command is not confined: it could read its MCP servers' keys in their memory or environment (%s)", st)
 	}
 	if st.Reason != "" {
 		return path, argv, nil

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"strings"
 
 	"golang.org/x/sys/unix"
 
@@ -39,9 +40,30 @@ func (checkCmd) Run(cli *CLI, ui *ui) error {
 	for _, p := range res.Unused(secrets) {
 		fmt.Fprintf(ui.stdout, "note: %s is not used by any template\n", p)
 	}
+	if cli.Verbose {
+		exposure(ui, tree)
+	}
 	if path, err := cli.secretsPath(); err == nil {
 		keys, _ := cli.loadKeys(ui)
 		cli.warnDisagreement(ui, path, keys)
 	}
 	return nil
+}
+
+// exposure says, for check -v, which rendered files hold values that the
+// command (an agent, and every tool it runs) can read, and which are kept
+// in rigup-exec's memory.
+func exposure(ui *ui, tree *tmpl.Tree) {
+	for _, f := range tree.Templates {
+		paths := f.Placeholders()
+		switch {
+		case len(paths) == 0:
+		case f.Private:
+			fmt.Fprintf(ui.stdout, "private: %s: %s, in rigup-exec's memory only; the command can use its servers, not read them\n",
+				f.Name, strings.Join(paths, ", "))
+		default:
+			fmt.Fprintf(ui.stdout, "readable: %s: %s, which the command and what it runs can read\n",
+				f.Name, strings.Join(paths, ", "))
+		}
+	}
 }

@@ -13,7 +13,9 @@ import (
 
 	"rigup-exec/crypto"
 	"rigup-exec/project"
+	"rigup-exec/sandbox"
 	"rigup-exec/tmpfs"
+	"rigup-exec/tmpl"
 )
 
 type doctorCmd struct{}
@@ -177,6 +179,7 @@ func (c *CLI) doctorTemplates() []finding {
 	}
 	out := []finding{ok("template root %s: %s, %s, writable by you or root alone", display(root),
 		plural(len(tree.Templates), "template"), plural(tree.PlainCount, "plain file"))}
+	out = append(out, doctorAgent(tree)...)
 	page := os.Getpagesize()
 	need := 0
 	for _, t := range tree.Templates {
@@ -188,6 +191,46 @@ func (c *CLI) doctorTemplates() []finding {
 			"the rendered files need about %s of locked memory and RLIMIT_MEMLOCK allows %s: the rest can be swapped out", kib(uint64(need)), kib(lim.Cur)))
 	} else if need > 0 {
 		out = append(out, ok("the rendered files, about %s, fit in RLIMIT_MEMLOCK", kib(uint64(need))))
+	}
+	return out
+}
+
+// doctorAgent says what the command can read of the values: the files
+// rendered with them, and, for private MCP definitions, whether the agent
+// is kept from rigup-exec and the servers.
+func doctorAgent(tree *tmpl.Tree) []finding {
+	readable, private := 0, 0
+	for _, f := range tree.Templates {
+		switch {
+		case f.Private:
+			private++
+		case f.NeedsSecrets():
+			readable++
+		}
+	}
+	var out []finding
+	if readable > 0 {
+		out = append(out, ok("%s with values that the command can read (check -v lists them); an MCP server's key is kept from an agent in %s",
+			plural(readable, "rendered file"), tmpl.PrivateDir))
+	}
+	if private == 0 {
+		return out
+	}
+	self, err := os.Executable()
+	if err == nil {
+		_, err = os.Stat(filepath.Join(filepath.Dir(self), "rigup-exec-guard"))
+	}
+	if err != nil {
+		out = append(out, problem("install rigup-exec-guard beside rigup-exec (the Nix package has both)",
+			"%s: rigup-exec-guard, which runs their servers, is missing", plural(private, "private MCP definition")))
+	}
+	st := sandbox.Probe()
+	st.Privileged = false // the sandbox step drops those capabilities
+	if st.Reason != "" {
+		out = append(out, warning("use Linux 5.19 or later with Landlock enabled (lsm=...,landlock)",
+			"private MCP definitions: the values stay out of every file, but the agent is not kept from the memory and environment of rigup-exec and the servers: %s", st))
+	} else {
+		out = append(out, ok("%s: their servers run outside the agent's reach; %s", plural(private, "private MCP definition"), st))
 	}
 	return out
 }

@@ -33,6 +33,8 @@ import (
 	"testing"
 	"time"
 
+	"rigup-exec/sandbox"
+
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
@@ -154,6 +156,9 @@ func TestScripts(t *testing.T) {
 			}
 			if cond == "root" {
 				return os.Getuid() == 0, nil
+			}
+			if cond == "landlock" {
+				return sandbox.Probe().Reason == "", nil
 			}
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},

@@ -202,6 +202,20 @@ func (t *Template) NeedsSecrets() bool {
 	return false
 }
 
+// Placeholders returns the key paths the template's placeholders name,
+// each once, in order of appearance, as Path.String writes them.
+func (t *Template) Placeholders() []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, s := range t.spans {
+		if s.path != nil && !seen[s.path.String()] {
+			seen[s.path.String()] = true
+			out = append(out, s.path.String())
+		}
+	}
+	return out
+}
+
 // IsTemplate reports whether the file has anything for Render to do: a
 // placeholder, an escaped one, or a problem to report.
 func (t *Template) IsTemplate() bool {

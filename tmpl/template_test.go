@@ -302,3 +302,10 @@ func TestNoTagsRendersToItself(t *testing.T) {
 		t.Errorf("got %q, %v", out, ps)
 	}
 }
+
+func TestPlaceholders(t *testing.T) {
+	tp := parseTemplate("x", []byte(`{{secrets.a.b}} \{{secrets.escaped}} {{ secrets.c | json }} {{secrets.a.b}} {{secrets."d.e"}}`))
+	if got := strings.Join(tp.Placeholders(), " "); got != `secrets.a.b secrets.c secrets."d.e"` {
+		t.Errorf("Placeholders = %s", got)
+	}
+}
