@@ -30,6 +30,9 @@ import (
 // ptrace, signals, abstract sockets, the relay asked for something else,
 // the proxy without its token or towards another host.
 func TestAgentCannotReadKeys(t *testing.T) {
+	if testing.Short() {
+		t.Skip("exhaustive (every process of the user, every route): run_private_mcp and the sandbox package's tests cover the main path in -short")
+	}
 	t.Parallel()
 	st := sandbox.Probe()
 	if st.Reason != "" {
