@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
+	osexec "os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -27,8 +29,8 @@ import (
 
 // guardProc is a running rigup-exec-guard.
 type guardProc struct {
-	proc *os.Process
-	in   *os.File // its input: when it closes, the guard stops
+	cmd *osexec.Cmd
+	in  io.WriteCloser // its input: when it closes, the guard stops
 }
 
 // startGuard starts rigup-exec-guard for the private definitions res
@@ -75,36 +77,31 @@ func (c *CLI) startGuard(dir *tmpfs.Dir, tree *tmpl.Tree, res *tmpl.Result, env 
 		return nil, err
 	}
 	bin := filepath.Join(filepath.Dir(self), "rigup-exec-guard")
-	inR, inW, err := os.Pipe()
+	cmd := &osexec.Cmd{Path: bin, Args: []string{bin}, Env: env, Stderr: os.Stderr,
+		// In a session of its own, as the janitor: no signal of the
+		// terminal reaches it, and it ends when its input does.
+		SysProcAttr: &syscall.SysProcAttr{Setsid: true}}
+	in, err := cmd.StdinPipe()
 	if err != nil {
 		return nil, err
 	}
-	outR, outW, err := os.Pipe()
+	out, err := cmd.StdoutPipe()
 	if err != nil {
-		inR.Close()
-		inW.Close()
 		return nil, err
 	}
-	defer outR.Close()
-	// In a session of its own, as the janitor: no signal of the terminal
-	// reaches it, and it ends when its input does.
-	proc, err := os.StartProcess(bin, []string{bin}, &os.ProcAttr{
-		Env:   env,
-		Files: []*os.File{inR, outW, os.Stderr},
-		Sys:   &syscall.SysProcAttr{Setsid: true},
-	})
-	inR.Close()
-	outW.Close()
-	if err != nil {
-		inW.Close()
+	if err := cmd.Start(); err != nil {
 		return nil, hint(fmt.Errorf("starting the MCP guard: %w", err),
 			"rigup-exec-guard, which runs a rig's private MCP servers, is installed beside rigup-exec")
 	}
-	g := &guardProc{proc: proc, in: inW}
-	if _, err := inW.Write(append(data, '\n')); err != nil {
+	g := &guardProc{cmd: cmd, in: in}
+	// Written as it is: an append of the newline could copy the values.
+	if _, err := in.Write(data); err != nil {
 		return g, fmt.Errorf("starting the MCP guard: %w", err)
 	}
-	line, err := bufio.NewReader(outR).ReadBytes('\n')
+	if _, err := in.Write([]byte{'\n'}); err != nil {
+		return g, fmt.Errorf("starting the MCP guard: %w", err)
+	}
+	line, err := bufio.NewReader(out).ReadBytes('\n')
 	var resp wire.Response
 	if err == nil {
 		err = json.Unmarshal(line, &resp)
@@ -134,14 +131,14 @@ func (g *guardProc) stop(ui *ui) {
 	g.in.Close()
 	done := make(chan struct{})
 	go func() {
-		g.proc.Wait() // ECHILD if rigup-exec, as PID 1, reaped it already
+		g.cmd.Wait() // ECHILD if rigup-exec, as PID 1, reaped it already
 		close(done)
 	}()
 	select {
 	case <-done:
 	case <-time.After(5 * time.Second):
 		ui.warnf("the MCP guard did not stop in 5 s: killed")
-		g.proc.Kill()
+		g.cmd.Process.Kill()
 		<-done
 	}
 }
