@@ -60,6 +60,7 @@ func (c *CLI) startGuard(dir *tmpfs.Dir, tree *tmpl.Tree, res *tmpl.Result, env 
 			Name:   f.Name,
 			Socket: filepath.Join(dir.Path, fmt.Sprintf(".rigup-relay-%d", len(publics))),
 			Data:   buf,
+			Values: f.Values(),
 		})
 		publics = append(publics, public)
 	}

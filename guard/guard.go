@@ -86,6 +86,32 @@ func Parse(data []byte) ([]Server, error) {
 	return servers, nil
 }
 
+// CheckPlaces refuses a definition that puts one of values (the secrets
+// the definition was rendered with) where any process can read it: in a
+// stdio server's command, arguments or working directory, which
+// /proc/PID/cmdline and cwd show to every process of the machine, Landlock
+// or not. A server takes its key in env (or a remote one in headers). Its
+// error names the server and the field, never the value. Values shorter
+// than 4 bytes are not looked for: they would match by chance.
+func CheckPlaces(servers []Server, values []string) error {
+	for _, s := range servers {
+		if s.Type != "stdio" {
+			continue
+		}
+		fields := map[string][]string{"command": {s.Command}, "args": s.Args, "cwd": {s.Cwd}}
+		for _, field := range []string{"command", "args", "cwd"} {
+			for _, text := range fields[field] {
+				for _, v := range values {
+					if len(v) >= 4 && strings.Contains(text, v) {
+						return fmt.Errorf("server %s: a secret in its %s, which /proc shows to every process: pass it in env", s.Name, field)
+					}
+				}
+			}
+		}
+	}
+	return nil
+}
+
 // jsonError describes a decoding error without quoting the input: a
 // syntax error's message shows the offending character, which may be one
 // of a secret's.

@@ -150,3 +150,30 @@ func TestGuard(t *testing.T) {
 		t.Error("the relay's socket is still there after Close")
 	}
 }
+
+// A secret in a stdio server's command line or directory would be readable
+// in /proc by every process: refused, without the value in the error.
+func TestCheckPlaces(t *testing.T) {
+	values := []string{secret, "ab"}
+	for _, tc := range []struct {
+		server Server
+		want   string
+	}{
+		{Server{Name: "a", Type: "stdio", Command: "x", Args: []string{"--key", secret}}, "server a: a secret in its args"},
+		{Server{Name: "b", Type: "stdio", Command: "x", Args: []string{"--key=" + secret + "!"}}, "server b: a secret in its args"},
+		{Server{Name: "c", Type: "stdio", Command: "/bin/" + secret}, "server c: a secret in its command"},
+		{Server{Name: "d", Type: "stdio", Command: "x", Cwd: "/srv/" + secret}, "server d: a secret in its cwd"},
+		{Server{Name: "e", Type: "stdio", Command: "x", Args: []string{"--flag", "ab"}, Env: map[string]string{"K": secret}}, ""},
+		{Server{Name: "f", Type: "http", URL: "https://h/?key=" + secret, Headers: map[string]string{"K": secret}}, ""},
+	} {
+		err := CheckPlaces([]Server{tc.server}, values)
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("%s: %v", tc.server.Name, err)
+		case tc.want != "" && (err == nil || !strings.HasPrefix(err.Error(), tc.want)):
+			t.Errorf("%s: %v, want %q", tc.server.Name, err, tc.want)
+		case err != nil && strings.Contains(err.Error(), secret):
+			t.Errorf("%s: the error shows the value", tc.server.Name)
+		}
+	}
+}

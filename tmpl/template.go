@@ -247,6 +247,7 @@ func (t *Template) Render(secrets *Secrets, used map[string]bool) ([]byte, Probl
 type rendering struct {
 	t      *Template
 	values [][]byte // one per span; nil for an escape, which drops its backslash
+	raw    []string // the values as looked up, before escaping
 	size   int
 }
 
@@ -264,6 +265,7 @@ func (t *Template) resolve(secrets *Secrets, used map[string]bool) (*rendering, 
 			used[s.path.String()] = true
 		}
 		value, err := lookup(secrets, s.path)
+		raw := value
 		if err == nil {
 			filter := s.filter
 			if filter == "" {
@@ -279,6 +281,7 @@ func (t *Template) resolve(secrets *Secrets, used map[string]bool) (*rendering, 
 			continue
 		}
 		r.values[i] = []byte(value)
+		r.raw = append(r.raw, raw)
 		r.size += len(value)
 	}
 	if len(problems) > 0 {

@@ -365,6 +365,10 @@ type Rendered struct {
 // Fill writes the rendered file into dst, which must be Size bytes long.
 func (f Rendered) Fill(dst []byte) { f.r.fill(dst) }
 
+// Values returns the values the file's placeholders resolved to, before
+// escaping: what a private file's reader must keep where it belongs.
+func (f Rendered) Values() []string { return f.r.raw }
+
 // Result is the outcome of rendering a whole tree.
 type Result struct {
 	Files        []Rendered

@@ -50,6 +50,9 @@ func run(in io.Reader, out io.Writer) int {
 		servers, err := guard.Parse(d.Data)
 		clear(d.Data)
 		if err == nil {
+			err = guard.CheckPlaces(servers, d.Values)
+		}
+		if err == nil {
 			var g *guard.Guard
 			g, err = guard.Start(servers, guard.Options{
 				Self: req.Self, Socket: d.Socket, Env: os.Environ(), Stderr: os.Stderr,

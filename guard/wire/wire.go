@@ -22,6 +22,9 @@ type Definition struct {
 	Name   string `json:"name"`   // its path in the template root, for messages
 	Socket string `json:"socket"` // where its relay listens
 	Data   []byte `json:"data"`   // the rendered JSON, secrets included
+	// Values are the secrets Data holds, as looked up: where they may
+	// not go is checked against them (see guard.CheckPlaces).
+	Values []string `json:"values"`
 }
 
 // Response is the guard's answer: an error, or for each definition the
