@@ -6,8 +6,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"net"
+	"encoding/pem"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"os/user"
@@ -665,17 +666,19 @@ func TestNixClaudeEntrypoint(t *testing.T) {
 	requireStore(t)
 	claude := claudeBinary(t)
 	srv := &mcpServer{token: `sk-e2e "quoted" \ token`}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
+	// Over TLS, as rigup-exec-guard requires: its certificate is trusted
+	// through SSL_CERT_FILE, which the guard reads when it starts.
+	ts := httptest.NewTLSServer(srv)
+	t.Cleanup(ts.Close)
+	ca := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ts.Certificate().Raw}), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	go http.Serve(ln, srv)
-	t.Cleanup(func() { ln.Close() })
 
 	agent := nixBuild(t, filepath.Join(repoRoot, "nix/tests/riglets.nix"), "agent",
 		"--argstr", "nixpkgsLib", nixpkgsLib(t), "--argstr", "rigupNix", rigupNix(t),
 		"--argstr", "claude", claude, "--argstr", "rigupExec", filepath.Join(binDir, "rigup-exec"),
-		"--argstr", "mcpUrl", "http://"+ln.Addr().String()+"/mcp")
+		"--argstr", "mcpUrl", ts.URL+"/mcp")
 
 	// One after the other: the server counts every request it gets.
 	for _, tc := range []struct {
@@ -695,7 +698,8 @@ func TestNixClaudeEntrypoint(t *testing.T) {
 				// no update, telemetry or error reports: only 127.0.0.1.
 				"ANTHROPIC_BASE_URL=http://127.0.0.1:9", "DISABLE_AUTOUPDATER=1",
 				"CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1", "DISABLE_TELEMETRY=1",
-				"DISABLE_ERROR_REPORTING=1", "MCP_TIMEOUT=60000") // a loaded machine is slow to start the server
+				"DISABLE_ERROR_REPORTING=1", "MCP_TIMEOUT=60000", // a loaded machine is slow to start the server
+				"SSL_CERT_FILE="+ca)
 			var stderr bytes.Buffer
 			cmd.Stderr = &stderr
 			out, _ := cmd.Output() // without an account it ends with an error

@@ -156,6 +156,12 @@ func (s *Server) check() error {
 		if err != nil || u.Host == "" || u.Scheme != "https" && u.Scheme != "http" {
 			return errors.New("the url is not an http or https URL")
 		}
+		if u.Scheme == "http" {
+			// Even to this machine: whatever listens on that port
+			// gets the key, and any process of the user can listen
+			// there while the server is not.
+			return errors.New("plain http would send its headers in clear to whatever listens there: use https")
+		}
 	default:
 		return fmt.Errorf("type %q: stdio, http or sse", s.Type)
 	}

@@ -45,6 +45,7 @@ func TestParseErrorsHoldNoValue(t *testing.T) {
 		{`{"mcpServers": {"x": {"command": "a", "url": "https://h/"}}}`, "server x: both a command and a url"},
 		{`{"mcpServers": {"x": {"type": "http", "url": "ftp://` + secret + `"}}}`, "server x: the url is not an http or https URL"},
 		{`{"mcpServers": {"x": {"type": "ws", "url": "https://h/"}}}`, `server x: type "ws": stdio, http or sse`},
+		{`{"mcpServers": {"x": {"type": "http", "url": "http://127.0.0.1:8080/mcp", "headers": {"K": "` + secret + `"}}}}`, "server x: plain http would send its headers in clear"},
 		{`{"mcpServers": {"a b": {"command": "a"}}}`, `server name "a b"`},
 		{`{"servers": {}}`, `no "mcpServers" object`},
 		{`{"mcpServers": {"x": {"command": "` + secret, "not valid JSON"},

@@ -7,6 +7,7 @@ package main
 
 import (
 	"bufio"
+	"crypto/x509"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -39,6 +40,13 @@ func run(in io.Reader, out io.Writer) int {
 	if err != nil {
 		return answer(out, wire.Response{Error: "a request rigup-exec-guard cannot read: are rigup-exec and rigup-exec-guard from the same build?"})
 	}
+	// The certificates upstreams are checked with are read now, before
+	// the agent runs: Go would read SSL_CERT_FILE and SSL_CERT_DIR at the
+	// first connection, when the agent could have changed what they name.
+	roots, err := x509.SystemCertPool()
+	if err != nil {
+		return answer(out, wire.Response{Error: fmt.Sprintf("the system's certificates: %v", err)})
+	}
 	var guards []*guard.Guard
 	defer func() {
 		for _, g := range guards {
@@ -56,9 +64,7 @@ func run(in io.Reader, out io.Writer) int {
 			var g *guard.Guard
 			g, err = guard.Start(servers, guard.Options{
 				Self: req.Self, Socket: d.Socket, Env: os.Environ(), Stderr: os.Stderr,
-				// A server on this machine may speak plain http: the
-				// credential does not leave the machine.
-				Proxy: mcpproxy.Options{AllowLoopbackHTTP: true},
+				Proxy: mcpproxy.Options{RootCAs: roots},
 			})
 			if err == nil {
 				guards = append(guards, g)
