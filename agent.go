@@ -38,7 +38,7 @@ type guardProc struct {
 // environment the command runs with, which the guard and the stdio servers
 // start from. It returns nil when there is no private definition, and
 // what it returns is to be stopped, even with an error.
-func (c *CLI) startGuard(dir *tmpfs.Dir, tree *tmpl.Tree, res *tmpl.Result, env []string) (*guardProc, error) {
+func (c *CLI) startGuard(ui *ui, dir *tmpfs.Dir, tree *tmpl.Tree, res *tmpl.Result, env []string) (*guardProc, error) {
 	var req wire.Request
 	defer func() {
 		for _, d := range req.Definitions {
@@ -114,6 +114,9 @@ func (c *CLI) startGuard(dir *tmpfs.Dir, tree *tmpl.Tree, res *tmpl.Result, env 
 		return g, errors.New(resp.Error)
 	case len(resp.Configs) != len(publics):
 		return g, errors.New("the MCP guard answered for another number of definitions")
+	}
+	for _, w := range resp.Warnings {
+		ui.warnf("%s", w)
 	}
 	for i, public := range publics {
 		if err := writeMade(dir, tree, public, resp.Configs[i]); err != nil {

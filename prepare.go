@@ -133,7 +133,7 @@ func (c *CLI) prepare(ui *ui, root, userConfig string, env func(dir string) []st
 	if err := materialize(dir, tree, res); err != nil {
 		return p, err
 	}
-	if p.guard, err = c.startGuard(dir, tree, res, env(dir.Path)); err != nil {
+	if p.guard, err = c.startGuard(ui, dir, tree, res, env(dir.Path)); err != nil {
 		return p, err
 	}
 	if userConfig != "" {

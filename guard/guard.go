@@ -16,9 +16,11 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 
 	"rigup-exec/exec"
 	"rigup-exec/mcpproxy"
@@ -192,6 +194,7 @@ type Guard struct {
 	socket  string
 	proxy   *mcpproxy.Proxy
 	relay   *relay.Supervisor
+	stdio   []relay.Server
 }
 
 // Start starts what servers need: the proxy if one is remote, the relay
@@ -228,6 +231,7 @@ func Start(servers []Server, opt Options) (g *Guard, err error) {
 			return nil, fmt.Errorf("starting the MCP proxy: %w", err)
 		}
 	}
+	g.stdio = stdio
 	if len(stdio) > 0 {
 		if g.relay, err = relay.Listen(opt.Socket, stdio, relay.Options{Stderr: opt.Stderr}); err != nil {
 			return nil, fmt.Errorf("starting the MCP relay: %w", err)
@@ -236,8 +240,9 @@ func Start(servers []Server, opt Options) (g *Guard, err error) {
 	return g, nil
 }
 
-// stdioServer is s as the relay starts it: the command found, the
-// environment complete.
+// stdioServer is s as the relay starts it: the command found, its links
+// resolved now, before the agent runs (it could point a link of the user's
+// elsewhere), the environment complete.
 func stdioServer(s Server, env []string) (relay.Server, error) {
 	path := s.Command
 	if !filepath.IsAbs(path) {
@@ -246,12 +251,18 @@ func stdioServer(s Server, env []string) (relay.Server, error) {
 			return relay.Server{}, fmt.Errorf("command %s not found", s.Command)
 		}
 	}
+	if real, err := filepath.EvalSymlinks(path); err == nil {
+		path = real
+	}
 	full := slices.Clone(env)
 	names := make([]string, 0, len(s.Env))
 	for k := range s.Env {
 		names = append(names, k)
 	}
 	slices.Sort(names)
+	// Python would run code from the user's site-packages, which the
+	// agent can write; the definition may still set it otherwise.
+	full = setenv(full, "PYTHONNOUSERSITE", "1")
 	for _, k := range names {
 		full = setenv(full, k, s.Env[k])
 	}
@@ -270,6 +281,51 @@ func getenv(env []string, key string) string {
 func setenv(env []string, key, value string) []string {
 	out := slices.DeleteFunc(env, func(kv string) bool { k, _, _ := strings.Cut(kv, "="); return k == key })
 	return append(out, key+"="+value)
+}
+
+// Warnings says, for each stdio server whose program the user can
+// change (it, or its directory, is the user's or writable by others), that
+// the agent could change it too, and have the server hand over its key
+// when the relay starts it.
+func (g *Guard) Warnings() []string {
+	var out []string
+	for _, s := range g.stdio {
+		if who := changeable(s.Path); who != "" {
+			out = append(out, fmt.Sprintf("MCP server %s runs %s, which %s: so can the agent, and have the server hand over its key (a program of a multi-user Nix store is safe)", s.Name, s.Path, who))
+		}
+	}
+	return out
+}
+
+// changeable says who, besides root, can change the program at path, or
+// "" if no one can: the user if the program is theirs (they can chmod it)
+// or its directory is theirs and writable, anyone if either is writable by
+// group or others (a sticky directory only by its entries' owners).
+func changeable(path string) string {
+	who := func(p string, file bool) string {
+		info, err := os.Stat(p)
+		if err != nil {
+			return "cannot be checked"
+		}
+		st, ok := info.Sys().(*syscall.Stat_t)
+		if !ok {
+			return "cannot be checked"
+		}
+		perm := info.Mode().Perm()
+		switch {
+		case file && int(st.Uid) == os.Geteuid():
+			return "you own"
+		case !file && int(st.Uid) == os.Geteuid() && perm&0o200 != 0:
+			return "is in a directory you can write to"
+		case perm&0o022 != 0 && (file || info.Mode()&os.ModeSticky == 0):
+			return "others can write to"
+		}
+		return ""
+	}
+	if w := who(path, true); w != "" {
+		return w
+	}
+	return who(filepath.Dir(path), false)
 }
 
 // Config is the agent's MCP configuration: each stdio server runs as

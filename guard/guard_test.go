@@ -178,3 +178,22 @@ func TestCheckPlaces(t *testing.T) {
 		}
 	}
 }
+
+// A program the user can change is one the agent can change: warned about.
+func TestWarnings(t *testing.T) {
+	dir := t.TempDir()
+	os.Chmod(dir, 0o700)
+	servers := []Server{{Name: "mine", Type: "stdio", Command: fakeServer(t)}, {Name: "system", Type: "stdio", Command: "/bin/sh"}}
+	g, err := Start(servers, Options{Self: "/x", Socket: filepath.Join(dir, "relay"), Env: []string{"PATH=/usr/bin:/bin"}, Stderr: io.Discard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	got := strings.Join(g.Warnings(), "\n")
+	if !strings.Contains(got, "MCP server mine runs ") || !strings.Contains(got, "which you own: so can the agent") {
+		t.Errorf("warnings:\n%s\nwant one for the program in a temporary directory", got)
+	}
+	if root := os.Geteuid() == 0; strings.Contains(got, "MCP server system") != root {
+		t.Errorf("warnings:\n%s\nwant one for /bin/sh only as root (it is root's)", got)
+	}
+}

@@ -69,6 +69,7 @@ func run(in io.Reader, out io.Writer) int {
 			if err == nil {
 				guards = append(guards, g)
 				resp.Configs = append(resp.Configs, g.Config())
+				resp.Warnings = append(resp.Warnings, g.Warnings()...)
 				continue
 			}
 		}

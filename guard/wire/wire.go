@@ -30,6 +30,7 @@ type Definition struct {
 // Response is the guard's answer: an error, or for each definition the
 // agent's configuration, which holds no secret.
 type Response struct {
-	Error   string   `json:"error,omitempty"`
-	Configs [][]byte `json:"configs,omitempty"`
+	Error    string   `json:"error,omitempty"`
+	Configs  [][]byte `json:"configs,omitempty"`
+	Warnings []string `json:"warnings,omitempty"` // for rigup-exec to show
 }
