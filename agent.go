@@ -186,6 +186,13 @@ func writeMade(dir *tmpfs.Dir, tree *tmpl.Tree, name string, data []byte) error 
 // executes the command. It returns path and argv unchanged when Landlock
 // is not there; -v and doctor say so.
 func (c *CLI) sandboxed(ui *ui, path string, argv []string) (string, []string, error) {
+	// What no domain can help with is said at every run.
+	if sandbox.Confined() {
+		ui.warnf("rigup-exec runs under no_new_privs, as inside an agent's sandbox: the MCP servers it starts are within that agent's reach")
+	}
+	if os.Geteuid() == 0 {
+		ui.warnf("rigup-exec runs as root: so does the agent, which can change what the MCP servers load; their keys are not out of its reach")
+	}
 	st := sandbox.Probe()
 	st.Privileged = false // the sandbox step drops those capabilities
 	if c.Verbose && st.Reason == "" {

@@ -224,6 +224,14 @@ func doctorAgent(tree *tmpl.Tree) []finding {
 		out = append(out, problem("install rigup-exec-guard beside rigup-exec (the Nix package has both)",
 			"%s: rigup-exec-guard, which runs their servers, is missing", plural(private, "private MCP definition")))
 	}
+	if sandbox.Confined() {
+		out = append(out, warning("run rigup-exec from your shell, not from within the agent",
+			"rigup-exec runs under no_new_privs, as inside an agent's sandbox: the MCP servers it starts would be within that agent's reach"))
+	}
+	if os.Geteuid() == 0 {
+		out = append(out, warning("run the agent as yourself, not as root",
+			"running as root: the agent would be root too, and could change what the MCP servers load"))
+	}
 	st := sandbox.Probe()
 	st.Privileged = false // the sandbox step drops those capabilities
 	if st.Reason != "" {

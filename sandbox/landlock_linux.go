@@ -153,3 +153,12 @@ func restrict(fd int) (allThreads bool, err error) {
 	}
 	return false, nil
 }
+
+// Confined reports whether this process runs under no_new_privs, which
+// Enter sets and nothing can clear: it may be inside a domain already (an
+// agent's, if an agent started it), where what it starts is within that
+// agent's reach.
+func Confined() bool {
+	n, err := unix.PrctlRetInt(unix.PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0)
+	return err == nil && n == 1
+}
