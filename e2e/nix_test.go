@@ -677,10 +677,19 @@ func TestNixClaudeEntrypoint(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// A stdio MCP server too, which Claude Code reaches through the relay.
+	probe := filepath.Join(t.TempDir(), "agentprobe")
+	if out, err := exec.Command("go", "build", "-o", probe, "./testdata/agentprobe").CombinedOutput(); err != nil {
+		t.Fatalf("building the stdio MCP server: %v\n%s", err, out)
+	}
+	stdio := filepath.Join(t.TempDir(), "stdio-mcp")
+	if err := os.WriteFile(stdio, []byte("#!/bin/sh\nexec '"+probe+"' mcp\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	agent := nixBuild(t, filepath.Join(repoRoot, "nix/tests/riglets.nix"), "agent",
 		"--argstr", "nixpkgsLib", nixpkgsLib(t), "--argstr", "rigupNix", rigupNix(t),
 		"--argstr", "claude", claude, "--argstr", "rigupExec", filepath.Join(binDir, "rigup-exec"),
-		"--argstr", "mcpUrl", ts.URL+"/mcp")
+		"--argstr", "mcpUrl", ts.URL+"/mcp", "--argstr", "mcpStdio", stdio)
 
 	// One after the other: the server counts every request it gets.
 	for _, tc := range []struct {
@@ -713,8 +722,12 @@ func TestNixClaudeEntrypoint(t *testing.T) {
 			if err := json.Unmarshal([]byte(first), &init); err != nil || init.Type != "system" {
 				t.Fatalf("first message %q (%v); stderr:\n%s", first, err, &stderr)
 			}
-			if len(init.McpServers) != 1 || init.McpServers[0].Name != "local" || init.McpServers[0].Status != tc.status {
-				t.Errorf("MCP servers %+v, want local %s", init.McpServers, tc.status)
+			got := map[string]string{}
+			for _, s := range init.McpServers {
+				got[s.Name] = s.Status
+			}
+			if len(got) != 2 || got["local"] != tc.status || got["stdio"] != "connected" {
+				t.Errorf("MCP servers %+v, want local %s, and stdio connected through the relay", init.McpServers, tc.status)
 			}
 			srv.mu.Lock()
 			authorized, rejected := srv.authorized, srv.rejected

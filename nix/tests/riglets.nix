@@ -16,13 +16,15 @@
 #
 # With `claude` (the path of a real Claude Code), `mcpUrl` and `rigupExec`
 # (the path of the rigup-exec under test), `agent` is the entrypoint of a rig
-# whose one MCP server is at mcpUrl, its Authorization header a secret, with
-# that Claude Code and that rigup-exec as its packages.
+# whose MCP servers are the one at mcpUrl, its Authorization header a
+# secret, and, with `mcpStdio` (a program), a stdio one; with that Claude
+# Code and that rigup-exec as its packages.
 {
   nixpkgsLib,
   rigupNix,
   claude ? null,
   mcpUrl ? null,
+  mcpStdio ? null,
   rigupExec ? null,
 }:
 let
@@ -162,6 +164,8 @@ let
         url = mcpUrl;
         headers.Authorization = "Bearer ${rs.mkSecret "local.token"}";
       };
+      # A stdio server, which Claude Code reaches through the relay.
+      mcpServers.stdio = lib.mkIf (mcpStdio != null) { command = runs "stdio-mcp" mcpStdio; };
       claude-code-secrets.strictMcpConfig = true;
       claude-code-secrets.package = runs "claude" claude;
     }

@@ -3,8 +3,10 @@
 // as the command of rigup-exec: it uses its MCP servers, as an agent must
 // be able to, and tries every other way to their keys, writing all it
 // reads into $PROBE_OUT for the test to search; it prints a JSON report.
-// "agentprobe serve" is the stdio MCP server: it answers each line, and
-// offers its key on an abstract unix socket to whoever can connect.
+// "agentprobe serve" is the stdio server of that test: it answers each
+// line, and offers its key on an abstract unix socket to whoever can
+// connect. "agentprobe mcp" is a stdio MCP server for the real Claude
+// Code (nix_test.go).
 package main
 
 import (
@@ -34,6 +36,39 @@ func main() {
 		serve()
 	case "attack":
 		attack()
+	case "mcp":
+		mcp()
+	}
+}
+
+// mcp is a stdio MCP server as small as Claude Code's health check
+// allows: initialize, and one tool.
+func mcp() {
+	sc := bufio.NewScanner(os.Stdin)
+	sc.Buffer(nil, 1<<20)
+	enc := json.NewEncoder(os.Stdout)
+	for sc.Scan() {
+		var req struct {
+			ID     json.RawMessage
+			Method string
+			Params struct{ ProtocolVersion string }
+		}
+		if json.Unmarshal(sc.Bytes(), &req) != nil || req.ID == nil {
+			continue // a notification
+		}
+		var result any = map[string]any{}
+		switch req.Method {
+		case "initialize":
+			result = map[string]any{
+				"protocolVersion": req.Params.ProtocolVersion,
+				"capabilities":    map[string]any{"tools": map[string]any{}},
+				"serverInfo":      map[string]any{"name": "agentprobe", "version": "1"},
+			}
+		case "tools/list":
+			result = map[string]any{"tools": []any{map[string]any{
+				"name": "ping", "description": "Answers pong", "inputSchema": map[string]any{"type": "object"}}}}
+		}
+		enc.Encode(map[string]any{"jsonrpc": "2.0", "id": req.ID, "result": result})
 	}
 }
 
