@@ -201,8 +201,10 @@ func start(t *testing.T, servers []Server, grace time.Duration, h hooks) *harnes
 	hs := &harness{
 		path:    filepath.Join(socketDir(t), "s"),
 		stderr:  &syncBuffer{},
-		started: make(chan int, 16),
-		reaped:  make(chan reap, 16),
+		// Room for every server a test starts (TestSessionLimit's
+		// MaxSessions+2): a full channel would hold the supervisor up.
+		started: make(chan int, 64),
+		reaped:  make(chan reap, 64),
 	}
 	h.started = func(name string, pid int) { hs.started <- pid }
 	h.reaped = func(name string, pid int, state *os.ProcessState) { hs.reaped <- reap{name, pid, state} }

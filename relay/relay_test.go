@@ -1,6 +1,7 @@
 package relay
 
 import (
+	"bytes"
 	"errors"
 	"io"
 	"io/fs"
@@ -470,5 +471,53 @@ func TestClose(t *testing.T) {
 	}
 	if _, err := os.Lstat(hs.path); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("socket left after Close: %v", err)
+	}
+}
+
+// No more than MaxSessions of a server run at once; one that ends makes
+// room for another.
+func TestSessionLimit(t *testing.T) {
+	t.Parallel()
+	hs := start(t, []Server{fake("fake")}, time.Second, hooks{})
+	type open struct {
+		s    *talk
+		done <-chan error
+	}
+	var sessions []open
+	for range MaxSessions {
+		s, done := dial(t, hs.path, "fake")
+		s.call("check")
+		sessions = append(sessions, open{s, done})
+	}
+	var startErr *StartError
+	err := Dial(hs.path, "fake", strings.NewReader(""), io.Discard)
+	if !errors.As(err, &startErr) || !strings.Contains(startErr.Reason, "sessions of it run already") {
+		t.Fatalf("Dial beyond the limit: %v", err)
+	}
+	first := sessions[0]
+	first.s.stdin.Close()
+	first.s.read()
+	if err := waitErr(t, first.done); err != nil {
+		t.Fatal(err)
+	}
+	// The supervisor counts the session out once it has reaped its
+	// server, a moment after the relay has seen the end.
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		var out bytes.Buffer
+		err := Dial(hs.path, "fake", strings.NewReader(`{"id":1,"method":"check"}`+"\n"), &out)
+		if err == nil {
+			if !strings.Contains(out.String(), `"ok"`) {
+				t.Errorf("a session after one ended answered %q", out.String())
+			}
+			break
+		}
+		if !errors.As(err, &startErr) || time.Now().After(deadline) {
+			t.Fatalf("no room for a session after one ended: %v", err)
+		}
+	}
+	for _, o := range sessions[1:] {
+		o.s.stdin.Close()
+		o.s.read()
+		waitErr(t, o.done)
 	}
 }

@@ -3,6 +3,7 @@ package relay
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"os"
@@ -36,6 +37,11 @@ func (s *Supervisor) serve(c *net.UnixConn) {
 		s.answer(c, answerUnknown)
 		return
 	}
+	if !s.enter(name) {
+		s.answer(c, answerCannotStart+fmt.Sprintf("%d sessions of it run already", MaxSessions))
+		return
+	}
+	defer s.leave(name)
 	ss, err := s.start(srv)
 	if err != nil {
 		s.answer(c, answerCannotStart+oneLine(err.Error()))
@@ -43,6 +49,27 @@ func (s *Supervisor) serve(c *net.UnixConn) {
 	}
 	s.answer(c, answerOK)
 	ss.run(c, rest)
+}
+
+// enter counts a session of name in, if there is room for it.
+func (s *Supervisor) enter(name string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.running == nil {
+		s.running = map[string]int{}
+	}
+	if s.running[name] >= MaxSessions {
+		return false
+	}
+	s.running[name]++
+	return true
+}
+
+// leave counts a session of name out, once its server is reaped.
+func (s *Supervisor) leave(name string) {
+	s.mu.Lock()
+	s.running[name]--
+	s.mu.Unlock()
 }
 
 // readRequest reads the request line: a valid name and a newline. It reads

@@ -60,11 +60,17 @@ type Supervisor struct {
 
 	done chan struct{} // closed by Close
 
-	mu     sync.Mutex
-	closed bool
-	conns  map[*net.UnixConn]struct{}
-	wg     sync.WaitGroup // the accept loop and every connection
+	mu      sync.Mutex
+	closed  bool
+	conns   map[*net.UnixConn]struct{}
+	running map[string]int // sessions of each server
+	wg      sync.WaitGroup // the accept loop and every connection
 }
+
+// MaxSessions is how many sessions of one server may run at once. Each
+// starts a process outside the agent's reach, on the agent's request:
+// without a bound, an agent could start them until the machine stops.
+const MaxSessions = 16
 
 // hooks let tests watch the servers and change what is checked.
 type hooks struct {
