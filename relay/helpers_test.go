@@ -199,8 +199,8 @@ func socketDir(t *testing.T) string {
 func start(t *testing.T, servers []Server, grace time.Duration, h hooks) *harness {
 	t.Helper()
 	hs := &harness{
-		path:    filepath.Join(socketDir(t), "s"),
-		stderr:  &syncBuffer{},
+		path:   filepath.Join(socketDir(t), "s"),
+		stderr: &syncBuffer{},
 		// Room for every server a test starts (TestSessionLimit's
 		// MaxSessions+2): a full channel would hold the supervisor up.
 		started: make(chan int, 64),
