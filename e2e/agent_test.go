@@ -16,6 +16,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -171,4 +172,48 @@ func TestAgentCannotReadKeys(t *testing.T) {
 		}
 	}
 	w.expectRunDirs(0)
+}
+
+// rigup-exec-guard and the servers it runs end with rigup-exec, even when
+// rigup-exec is killed with SIGKILL and cannot stop them: the guard's
+// input, a pipe only rigup-exec holds, ends.
+func TestGuardEndsWithRigupExec(t *testing.T) {
+	t.Parallel()
+	require(t, "ssh-keygen", "age")
+	w := newWorld(t).withSecrets("[mcp]\nkey = \"sk-guard-end-value\"\n", "")
+	bin := filepath.Join(w.root, "bin")
+	w.write(filepath.Join(bin, "fake-mcp"), "#!/bin/sh\nwhile read -r line; do echo \"ok $line\"; done\n", 0o755)
+	tpl := w.templates()
+	w.write(filepath.Join(tpl, ".rigup-private/mcp.json"),
+		`{"mcpServers": {"fake": {"command": "`+filepath.Join(bin, "fake-mcp")+`", "env": {"KEY": "{{secrets.mcp.key}}"}}}}`, 0o644)
+	// The command keeps a relay session open, so that a server runs.
+	agent := w.write(filepath.Join(w.root, "agent.sh"), `sock=$(tr -d '\n ' < "$XDG_CONFIG_HOME/mcp.json" | sed 's/.*"--socket","\([^"]*\)".*/\1/')
+sleep 100 | rigup-exec relay --socket "$sock" fake &
+exec sleep 100
+`, 0o644)
+	cmd := w.command("-t", tpl, "--", "sh", agent)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	var guard, server proc
+	poll(t, "no guard and server running", func() bool {
+		guard, server = proc{}, proc{}
+		for _, p := range descendants(cmd.Process.Pid) {
+			switch p.comm {
+			case "rigup-exec-guar":
+				guard = p
+			case "fake-mcp":
+				server = p
+			}
+		}
+		return guard.pid != 0 && server.pid != 0 && server.ppid == guard.pid
+	})
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Wait()
+	poll(t, "the guard or its server outlived rigup-exec", func() bool {
+		return !alive(guard.pid) && !alive(server.pid)
+	})
 }
