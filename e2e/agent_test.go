@@ -209,6 +209,16 @@ exec sleep 100
 		}
 		return guard.pid != 0 && server.pid != 0 && server.ppid == guard.pid
 	})
+	// The command's own processes (sleep, the relay) are the test's to
+	// end: rigup-exec's death leaves them running.
+	agents := descendants(cmd.Process.Pid)
+	t.Cleanup(func() {
+		for pid, p := range agents {
+			if p.comm != "rigup-exec-guar" && p.comm != "fake-mcp" {
+				syscall.Kill(pid, syscall.SIGKILL)
+			}
+		}
+	})
 	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
