@@ -223,6 +223,14 @@ func Start(servers []Server, opt Options) (g *Guard, err error) {
 			for k, v := range s.Headers {
 				h.Set(k, v)
 			}
+			if s.Type == "sse" {
+				// The old HTTP+SSE transport posts its messages to
+				// an endpoint the stream names, beside the stream's
+				// path: the upstream is the origin, so that both are
+				// under it, and the stream's path goes on the agent's
+				// URL (see mcpproxy).
+				u.Path, u.RawPath = "", ""
+			}
 			remote = append(remote, mcpproxy.Server{Name: s.Name, Upstream: u, Header: h})
 		}
 	}
@@ -343,7 +351,12 @@ func (g *Guard) Config() []byte {
 		if s.Type == "stdio" {
 			servers[s.Name] = entry{Type: "stdio", Command: g.self, Args: []string{"relay", "--socket", g.socket, s.Name}}
 		} else {
-			servers[s.Name] = entry{Type: s.Type, URL: g.proxy.URL(s.Name)}
+			local := g.proxy.URL(s.Name)
+			if s.Type == "sse" {
+				u, _ := url.Parse(s.URL)
+				local += u.EscapedPath()
+			}
+			servers[s.Name] = entry{Type: s.Type, URL: local}
 		}
 	}
 	out, _ := json.MarshalIndent(map[string]any{"mcpServers": servers}, "", "  ")

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -195,5 +196,69 @@ func TestWarnings(t *testing.T) {
 	}
 	if root := os.Geteuid() == 0; strings.Contains(got, "MCP server system") != root {
 		t.Errorf("warnings:\n%s\nwant one for /bin/sh only as root (it is root's)", got)
+	}
+}
+
+// An sse server (the old HTTP+SSE transport): the stream names where to
+// post messages, and that endpoint is reached through the proxy too.
+func TestGuardSSE(t *testing.T) {
+	upstream := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("X-Api-Key") != secret {
+			http.Error(w, "no key", http.StatusUnauthorized)
+			return
+		}
+		switch {
+		case r.Method == http.MethodGet && r.URL.Path == "/v1/sse":
+			w.Header().Set("Content-Type", "text/event-stream")
+			fmt.Fprint(w, "event: endpoint\ndata: /v1/messages?session=s1\n\n")
+		case r.Method == http.MethodPost && r.URL.Path == "/v1/messages":
+			fmt.Fprintf(w, "message for %s", r.URL.Query().Get("session"))
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer upstream.Close()
+	roots := upstream.Client().Transport.(*http.Transport).TLSClientConfig.RootCAs
+	servers, err := Parse([]byte(`{"mcpServers": {"events": {"type": "sse", "url": "` + upstream.URL + `/v1/sse", "headers": {"X-Api-Key": "` + secret + `"}}}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := Start(servers, Options{Self: "/x", Socket: filepath.Join(t.TempDir(), "relay"), Proxy: mcpproxy.Options{RootCAs: roots}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	var cfg struct {
+		MCPServers map[string]struct{ Type, URL string } `json:"mcpServers"`
+	}
+	json.Unmarshal(g.Config(), &cfg)
+	stream := cfg.MCPServers["events"].URL
+	if !strings.HasSuffix(stream, "/events/v1/sse") {
+		t.Fatalf("the agent's URL %s, want the proxy's for events, then /v1/sse", stream)
+	}
+	resp, err := http.Get(stream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	endpoint := ""
+	for _, line := range strings.Split(string(body), "\n") {
+		if v, ok := strings.CutPrefix(line, "data: "); ok {
+			endpoint = v
+		}
+	}
+	if !strings.HasPrefix(endpoint, "/") || strings.Contains(endpoint, upstream.URL) {
+		t.Fatalf("the stream named the endpoint %q; want a local path (status %d, %v, body %q)", endpoint, resp.StatusCode, resp.Header, body)
+	}
+	local, _ := url.Parse(stream)
+	resp, err = http.Post("http://"+local.Host+endpoint, "application/json", strings.NewReader("{}"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if string(body) != "message for s1" {
+		t.Errorf("posting to the endpoint: %d %q", resp.StatusCode, body)
 	}
 }

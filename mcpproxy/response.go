@@ -82,6 +82,10 @@ func (s *server) modifyResponse(res *http.Response) error {
 	if isEventStream(h.Get("Content-Type")) {
 		base := res.Request.URL
 		res.Body = newEventRewriter(res.Body, func(ref string) (string, bool) { return s.local(base, ref) })
+		// The rewritten events may be longer or shorter: a stream
+		// that came with a length goes on without one.
+		res.ContentLength = -1
+		h.Del("Content-Length")
 	}
 	return nil
 }
