@@ -183,7 +183,7 @@ type Options struct {
 	Env []string
 	// Stderr receives what the stdio servers write there.
 	Stderr io.Writer
-	// Proxy tunes the proxy; tests give it their certificates.
+	// Proxy tunes the proxy: the certificates upstreams are checked with.
 	Proxy mcpproxy.Options
 }
 
