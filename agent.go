@@ -67,9 +67,9 @@ func (c *CLI) startGuard(ui *ui, dir *tmpfs.Dir, tree *tmpl.Tree, res *tmpl.Resu
 	if len(publics) == 0 {
 		return nil, nil
 	}
-	self, err := os.Executable()
+	self, bin, err := guardPath()
 	if err != nil {
-		return nil, fmt.Errorf("finding rigup-exec itself, for the MCP relay: %w", err)
+		return nil, err
 	}
 	req.Self = self
 	data, err := json.Marshal(req)
@@ -77,7 +77,6 @@ func (c *CLI) startGuard(ui *ui, dir *tmpfs.Dir, tree *tmpl.Tree, res *tmpl.Resu
 	if err != nil {
 		return nil, err
 	}
-	bin := filepath.Join(filepath.Dir(self), "rigup-exec-guard")
 	cmd := &osexec.Cmd{Path: bin, Args: []string{bin}, Env: env, Stderr: os.Stderr,
 		// In a session of its own, as the janitor: no signal of the
 		// terminal reaches it, and it ends when its input does.
@@ -187,14 +186,10 @@ func writeMade(dir *tmpfs.Dir, tree *tmpl.Tree, name string, data []byte) error 
 // is not there; -v and doctor say so.
 func (c *CLI) sandboxed(ui *ui, path string, argv []string) (string, []string, error) {
 	// What no domain can help with is said at every run.
-	if sandbox.Confined() {
-		ui.warnf("rigup-exec runs under no_new_privs, as inside an agent's sandbox: the MCP servers it starts are within that agent's reach")
+	for _, why := range withinReach() {
+		ui.warnf("%s", why.what)
 	}
-	if os.Geteuid() == 0 {
-		ui.warnf("rigup-exec runs as root: so does the agent, which can change what the MCP servers load; their keys are not out of its reach")
-	}
-	st := sandbox.Probe()
-	st.Privileged = false // the sandbox step drops those capabilities
+	st := agentDomain()
 	if c.Verbose && st.Reason == "" {
 		ui.notef("the command runs in a Landlock domain, its MCP servers outside it (%s)", st)
 	} else if c.Verbose {
@@ -208,4 +203,41 @@ func (c *CLI) sandboxed(ui *ui, path string, argv []string) (string, []string, e
 		return "", nil, fmt.Errorf("finding rigup-exec itself, for the sandbox: %w", err)
 	}
 	return self, append([]string{self, "sandbox", "--path", path, "--"}, argv...), nil
+}
+
+// agentDomain is what the sandbox step's Landlock domain keeps from the
+// command: sandbox.Probe, but for the capabilities the step drops.
+func agentDomain() sandbox.Status {
+	st := sandbox.Probe()
+	st.Privileged = false // DropReadCaps, in cmd_sandbox.go
+	return st
+}
+
+// A reach is a reason why the MCP servers a run starts are within its
+// command's reach whatever the domain, and what to do about it.
+type reach struct{ what, fix string }
+
+// withinReach lists those reasons: rigup-exec itself runs in a sandbox
+// (an agent's, as when the agent started it), or as root.
+func withinReach() []reach {
+	var out []reach
+	if sandbox.Confined() {
+		out = append(out, reach{"rigup-exec runs under no_new_privs, as inside an agent's sandbox: the MCP servers it starts are within that agent's reach",
+			"run rigup-exec from your shell, not from within the agent"})
+	}
+	if os.Geteuid() == 0 {
+		out = append(out, reach{"rigup-exec runs as root: so does the agent, which can change what the MCP servers load; their keys are not out of its reach",
+			"run the agent as yourself, not as root"})
+	}
+	return out
+}
+
+// guardPath returns rigup-exec itself, which the agent runs as its relay,
+// and where rigup-exec-guard must be: beside it.
+func guardPath() (self, guard string, err error) {
+	self, err = os.Executable()
+	if err != nil {
+		return "", "", fmt.Errorf("finding rigup-exec itself, for the MCP guard: %w", err)
+	}
+	return self, filepath.Join(filepath.Dir(self), "rigup-exec-guard"), nil
 }

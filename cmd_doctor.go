@@ -13,7 +13,6 @@ import (
 
 	"rigup-exec/crypto"
 	"rigup-exec/project"
-	"rigup-exec/sandbox"
 	"rigup-exec/tmpfs"
 	"rigup-exec/tmpl"
 )
@@ -216,24 +215,18 @@ func doctorAgent(tree *tmpl.Tree) []finding {
 	if private == 0 {
 		return out
 	}
-	self, err := os.Executable()
+	_, bin, err := guardPath()
 	if err == nil {
-		_, err = os.Stat(filepath.Join(filepath.Dir(self), "rigup-exec-guard"))
+		_, err = os.Stat(bin)
 	}
 	if err != nil {
 		out = append(out, problem("install rigup-exec-guard beside rigup-exec (the Nix package has both)",
 			"%s: rigup-exec-guard, which runs their servers, is missing", plural(private, "private MCP definition")))
 	}
-	if sandbox.Confined() {
-		out = append(out, warning("run rigup-exec from your shell, not from within the agent",
-			"rigup-exec runs under no_new_privs, as inside an agent's sandbox: the MCP servers it starts would be within that agent's reach"))
+	for _, why := range withinReach() {
+		out = append(out, warning(why.fix, "%s", why.what))
 	}
-	if os.Geteuid() == 0 {
-		out = append(out, warning("run the agent as yourself, not as root",
-			"running as root: the agent would be root too, and could change what the MCP servers load"))
-	}
-	st := sandbox.Probe()
-	st.Privileged = false // the sandbox step drops those capabilities
+	st := agentDomain()
 	if st.Reason != "" {
 		out = append(out, warning("use Linux 5.19 or later with Landlock enabled (lsm=...,landlock)",
 			"private MCP definitions: the values stay out of every file, but the agent is not kept from the memory and environment of rigup-exec and the servers: %s", st))
